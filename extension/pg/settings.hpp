@@ -1,0 +1,16 @@
+// The megaforce.* configuration settings (GUCs).
+#pragma once
+
+namespace megaforce::pg {
+
+// Registers every megaforce.* setting; called once from _PG_init.
+void define_settings();
+
+// megaforce.notify: send NOTIFY for committed changes (SPEC §3, §4).
+bool notify_enabled();
+
+// megaforce.actor_id and megaforce.comment as set (empty when not set).
+const char* actor_id_setting();
+const char* comment_setting();
+
+}  // namespace megaforce::pg

@@ -1,0 +1,55 @@
+# Throwaway PostgreSQL clusters for tests; source this file.
+# A cluster lives in one directory (data/, log, and its Unix socket) and
+# listens on no TCP port unless asked, so test clusters never collide with
+# the dev cluster or with each other.
+
+MF_PG_BINDIR=${MF_PG_BINDIR:-$(pg_config --bindir)}
+
+# Runs a command as the cluster owner: `postgres` when we are root (the
+# server refuses to run as root), else ourselves.
+mf_as_owner() {
+  if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# mf_cluster_create DIR: initdb a fresh cluster in DIR/data (trust auth: the
+# socket is private to DIR).
+mf_cluster_create() {
+  local dir=$1
+  mkdir -p "$dir"
+  [[ $EUID -eq 0 ]] && chown postgres: "$dir"
+  mf_as_owner "$MF_PG_BINDIR/initdb" -D "$dir/data" -U postgres --auth=trust \
+    --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+    { cat "$dir/initdb.log" >&2; return 1; }
+  cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$dir'
+port = ${MF_TEST_PORT:-5432}
+fsync = off
+max_connections = 100
+max_prepared_transactions = 10
+log_min_messages = warning
+CONF
+}
+
+# mf_cluster_start DIR [extra postgresql.conf lines...]
+mf_cluster_start() {
+  local dir=$1
+  shift
+  local line
+  for line in "$@"; do echo "$line" >>"$dir/data/postgresql.conf"; done
+  mf_as_owner "$MF_PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+    { tail -20 "$dir/server.log" >&2; return 1; }
+}
+
+mf_cluster_stop() {
+  local dir=$1
+  [[ -f $dir/data/postmaster.pid ]] &&
+    mf_as_owner "$MF_PG_BINDIR/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
+  return 0
+}
+
+# Exports the libpq variables that point at the cluster in DIR.
+mf_cluster_env() {
+  export PGHOST=$1 PGPORT=${MF_TEST_PORT:-5432} PGUSER=postgres PGDATABASE=postgres
+  unset PGPASSWORD PGSERVICE PGSSLMODE
+}
