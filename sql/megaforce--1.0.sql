@@ -303,6 +303,115 @@ CREATE TRIGGER output_schemas_touch_updated_at BEFORE UPDATE ON megaforce.output
     FOR EACH ROW EXECUTE FUNCTION megaforce.touch_updated_at();
 
 -- ---------------------------------------------------------------------------
+-- Users (SPEC §5). SECURITY DEFINER: they read or write password_hash, which
+-- no application role may read.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION megaforce.create_user(email text, display_name text, role text DEFAULT 'editor',
+                                      password text DEFAULT NULL) RETURNS uuid
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_create_user';
+COMMENT ON FUNCTION megaforce.create_user(text, text, text, text) IS
+    'creates a user (email trimmed, validated, unique case-insensitively); returns its id';
+
+CREATE FUNCTION megaforce.set_password(user_id uuid, password text) RETURNS void
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_set_password';
+COMMENT ON FUNCTION megaforce.set_password(uuid, text) IS
+    'stores an argon2id hash of the password (at least 8 characters)';
+
+CREATE FUNCTION megaforce.authenticate(email text, password text) RETURNS uuid
+    LANGUAGE c VOLATILE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_authenticate';
+COMMENT ON FUNCTION megaforce.authenticate(text, text) IS
+    'the user id for a matching email and password, else null (same time for every failure)';
+
+-- ---------------------------------------------------------------------------
+-- Approval workflow (SPEC §3). The triggers are the one enforcement point;
+-- SECURITY DEFINER so that they can read users and append history for any
+-- caller allowed to write output_schemas.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION megaforce.output_workflow_before() RETURNS trigger
+    LANGUAGE c SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_output_workflow_before';
+CREATE FUNCTION megaforce.output_workflow_after() RETURNS trigger
+    LANGUAGE c SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_output_workflow_after';
+CREATE FUNCTION megaforce.refuse_history_change() RETURNS trigger
+    LANGUAGE c
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_refuse_history_change';
+CREATE FUNCTION megaforce.refuse_output_delete() RETURNS trigger
+    LANGUAGE c SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_refuse_output_delete';
+
+CREATE TRIGGER output_schemas_workflow_before BEFORE INSERT OR UPDATE ON megaforce.output_schemas
+    FOR EACH ROW EXECUTE FUNCTION megaforce.output_workflow_before();
+CREATE TRIGGER output_schemas_workflow_after AFTER INSERT OR UPDATE ON megaforce.output_schemas
+    FOR EACH ROW EXECUTE FUNCTION megaforce.output_workflow_after();
+-- An output with history is never deleted (archive it), also in replica mode,
+-- where the foreign key's own triggers do not fire.
+CREATE TRIGGER output_schemas_keep_history BEFORE DELETE ON megaforce.output_schemas
+    FOR EACH ROW EXECUTE FUNCTION megaforce.refuse_output_delete();
+ALTER TABLE megaforce.output_schemas ENABLE ALWAYS TRIGGER output_schemas_keep_history;
+-- approval_history is append-only, whatever session_replication_role says.
+CREATE TRIGGER approval_history_append_only BEFORE UPDATE OR DELETE ON megaforce.approval_history
+    FOR EACH ROW EXECUTE FUNCTION megaforce.refuse_history_change();
+CREATE TRIGGER approval_history_no_truncate BEFORE TRUNCATE ON megaforce.approval_history
+    FOR EACH STATEMENT EXECUTE FUNCTION megaforce.refuse_history_change();
+ALTER TABLE megaforce.approval_history ENABLE ALWAYS TRIGGER approval_history_append_only;
+ALTER TABLE megaforce.approval_history ENABLE ALWAYS TRIGGER approval_history_no_truncate;
+
+CREATE FUNCTION megaforce.create_output(owner_id uuid, title text, content jsonb,
+                                        schema_name text DEFAULT 'generic', run_id uuid DEFAULT NULL,
+                                        persona_id uuid DEFAULT NULL) RETURNS megaforce.output_schemas
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_create_output';
+CREATE FUNCTION megaforce.transition_output(output_id uuid, to_status text, actor_id uuid,
+                                            comment text DEFAULT NULL, expected_revision integer DEFAULT NULL)
+    RETURNS megaforce.output_schemas
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_transition_output';
+CREATE FUNCTION megaforce.submit_output(output_id uuid, actor_id uuid, comment text DEFAULT NULL)
+    RETURNS megaforce.output_schemas LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_submit_output';
+CREATE FUNCTION megaforce.approve_output(output_id uuid, actor_id uuid, comment text DEFAULT NULL)
+    RETURNS megaforce.output_schemas LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_approve_output';
+CREATE FUNCTION megaforce.request_changes(output_id uuid, actor_id uuid, comment text DEFAULT NULL)
+    RETURNS megaforce.output_schemas LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_request_changes';
+CREATE FUNCTION megaforce.reject_output(output_id uuid, actor_id uuid, comment text DEFAULT NULL)
+    RETURNS megaforce.output_schemas LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_reject_output';
+CREATE FUNCTION megaforce.reopen_output(output_id uuid, actor_id uuid, comment text DEFAULT NULL)
+    RETURNS megaforce.output_schemas LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_reopen_output';
+CREATE FUNCTION megaforce.publish_output(output_id uuid, actor_id uuid, comment text DEFAULT NULL)
+    RETURNS megaforce.output_schemas LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_publish_output';
+CREATE FUNCTION megaforce.archive_output(output_id uuid, actor_id uuid, comment text DEFAULT NULL)
+    RETURNS megaforce.output_schemas LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_archive_output';
+CREATE FUNCTION megaforce.output_transitions()
+    RETURNS TABLE (from_status text, to_status text, action text, allowed_roles text[],
+                   comment_required boolean)
+    LANGUAGE c IMMUTABLE PARALLEL SAFE ROWS 15
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_output_transitions';
+COMMENT ON FUNCTION megaforce.output_transitions() IS
+    'the approval workflow: every legal step with its function and who may take it';
+
+-- ---------------------------------------------------------------------------
 -- pg_dump keeps every row of every table (and the identity sequences).
 -- migration_log's install row is written again by CREATE EXTENSION on
 -- restore, so the dump carries only the upgrade/downgrade rows.

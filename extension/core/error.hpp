@@ -17,6 +17,7 @@ inline constexpr const char* kInvalidParameterValue = "22023";
 inline constexpr const char* kNoDataFound = "P0002";
 inline constexpr const char* kSerializationFailure = "40001";
 inline constexpr const char* kForeignKeyViolation = "23503";
+inline constexpr const char* kUniqueViolation = "23505";
 inline constexpr const char* kReadOnlySqlTransaction = "25006";
 inline constexpr const char* kInternalError = "XX000";
 }  // namespace sqlstate

@@ -1,0 +1,67 @@
+#include "pg/spi.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "utils/builtins.h"
+}
+
+#include <cstring>
+
+#include "core/error.hpp"
+#include "pg/boundary.hpp"
+
+namespace megaforce::pg {
+
+uint64 execute(KeptPlan& plan, const Datum* values, const char* nulls, bool read_only, long limit) {
+  return pg_call([&]() -> uint64 {
+    if (plan.plan == nullptr) {
+      SPIPlanPtr prepared = SPI_prepare(plan.sql, plan.nargs, plan.argtypes);
+      if (prepared == nullptr)
+        elog(ERROR, "megaforce: SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result),
+             plan.sql);
+      if (SPI_keepplan(prepared) != 0) elog(ERROR, "megaforce: SPI_keepplan failed");
+      plan.plan = prepared;
+    }
+    int rc = SPI_execute_plan(plan.plan, const_cast<Datum*>(values), nulls, read_only, limit);
+    if (rc < 0)
+      elog(ERROR, "megaforce: SPI_execute_plan failed (%s) for: %s", SPI_result_code_string(rc),
+           plan.sql);
+    return SPI_processed;
+  });
+}
+
+int column_number(TupleDesc desc, const char* name) {
+  int number = SPI_fnumber(desc, name);
+  if (number <= 0)
+    throw Error(sqlstate::kInternalError, std::string("megaforce: no column \"") + name + "\"");
+  return number;
+}
+
+Datum column(HeapTuple tuple, TupleDesc desc, const char* name, bool* is_null) {
+  return heap_getattr(tuple, column_number(desc, name), desc, is_null);
+}
+
+std::string text_of(Datum value) {
+  text* detoasted = pg_call([&] { return DatumGetTextPP(value); });
+  return std::string(VARDATA_ANY(detoasted), VARSIZE_ANY_EXHDR(detoasted));
+}
+
+Datum text_datum(const std::string& value) {
+  return pg_call([&] {
+    return PointerGetDatum(cstring_to_text_with_len(value.data(), static_cast<int>(value.size())));
+  });
+}
+
+Uuid uuid_of(Datum value) {
+  Uuid out{};
+  std::memcpy(out.data(), DatumGetUUIDP(value)->data, out.size());
+  return out;
+}
+
+Datum uuid_datum(const Uuid& value) {
+  auto* uuid = static_cast<pg_uuid_t*>(pg_call([] { return palloc(sizeof(pg_uuid_t)); }));
+  std::memcpy(uuid->data, value.data(), value.size());
+  return UUIDPGetDatum(uuid);
+}
+
+}  // namespace megaforce::pg

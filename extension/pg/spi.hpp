@@ -1,0 +1,44 @@
+// SPI with plans prepared once per backend and kept (SPI_keepplan), and
+// conversions between PostgreSQL values and the plain C++ core's types.
+// Every helper that may ereport goes through pg_call(), so C++ callers holding
+// live objects may use them freely.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "executor/spi.h"
+#include "utils/uuid.h"
+}
+
+#include <optional>
+#include <string>
+
+#include "core/uuid.hpp"
+
+namespace megaforce::pg {
+
+// A statement prepared on first use and kept for the backend's lifetime.
+struct KeptPlan {
+  const char* sql;
+  int nargs;
+  Oid argtypes[8];
+  SPIPlanPtr plan = nullptr;
+};
+
+// Runs `plan` (must be inside SPI_connect); ereports on failure, through pg_call.
+// Returns SPI_processed.
+uint64 execute(KeptPlan& plan, const Datum* values, const char* nulls, bool read_only,
+               long limit = 0);
+
+// Column `name` of `tuple`, by name (an internal error when it does not exist).
+Datum column(HeapTuple tuple, TupleDesc desc, const char* name, bool* is_null);
+int column_number(TupleDesc desc, const char* name);
+
+// Text <-> std::string (detoasting goes through pg_call).
+std::string text_of(Datum value);
+Datum text_datum(const std::string& value);  // palloc'd in the current context
+
+Uuid uuid_of(Datum value);
+Datum uuid_datum(const Uuid& value);  // palloc'd in the current context
+
+}  // namespace megaforce::pg
