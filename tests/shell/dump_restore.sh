@@ -8,7 +8,7 @@ src=mf_dump_src dst=mf_dump_dst
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 for db in $src $dst; do q -d postgres -c "DROP DATABASE IF EXISTS $db"; done
 q -d postgres -c "CREATE DATABASE $src"
