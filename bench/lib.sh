@@ -1,0 +1,47 @@
+# Shared helpers for the benchmark scripts; source this file.
+# Every figure is measured on the server named by PGHOST/PGPORT, in one run.
+# Commit latency on a VM disk drifts by 2x over minutes, so a comparison is
+# made of pairs: baseline and candidate run back to back, in alternating
+# order, and the figure reported is the median of the per-round ratios.
+
+BENCH_DB=${BENCH_DB:-mf_bench}
+BENCH_SECONDS=${BENCH_SECONDS:-5}
+BENCH_ROUNDS=${BENCH_ROUNDS:-6}
+
+bench_psql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"; }
+
+# pgbench_tps SCRIPT CLIENTS [PGOPTIONS]: transactions (script runs) per second.
+pgbench_tps() {
+  local script=$1 clients=$2 options=${3:-}
+  PGOPTIONS="$options" pgbench -n -M prepared -T "$BENCH_SECONDS" -c "$clients" -j "$clients" \
+    -f "$script" "$BENCH_DB" 2>&1 |
+    sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+mean() { awk '{ s += $1; n++ } END { if (n) printf "%.1f\n", s / n; else print "nan" }'; }
+
+# compare LABEL CLIENTS MULTIPLIER BASE_SCRIPT BASE_OPTS CAND_SCRIPT CAND_OPTS
+# Prints: label, clients, mean base/s, mean candidate/s, median ratio.
+# MULTIPLIER converts script runs into the unit reported (e.g. steps per run).
+compare() {
+  local label=$1 clients=$2 mult=$3 base=$4 base_opts=$5 cand=$6 cand_opts=$7
+  local r b c bs=() cs=() ratios=()
+  for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+    if ((r % 2)); then
+      b=$(pgbench_tps "$base" "$clients" "$base_opts"); c=$(pgbench_tps "$cand" "$clients" "$cand_opts")
+    else
+      c=$(pgbench_tps "$cand" "$clients" "$cand_opts"); b=$(pgbench_tps "$base" "$clients" "$base_opts")
+    fi
+    bs+=("$(awk -v x="$b" -v m="$mult" 'BEGIN { print x * m }')")
+    cs+=("$(awk -v x="$c" -v m="$mult" 'BEGIN { print x * m }')")
+    ratios+=("$(awk -v a="$c" -v b="$b" 'BEGIN { if (b > 0) print a / b; else print 0 }')")
+  done
+  printf '%-34s %7s %12s %12s %8s\n' "$label" "$clients" \
+    "$(printf '%s\n' "${bs[@]}" | mean)" "$(printf '%s\n' "${cs[@]}" | mean)" \
+    "$(printf '%s\n' "${ratios[@]}" | median | awk '{ printf "%.2f", $1 }')"
+}
+
+compare_header() {
+  printf '%-34s %7s %12s %12s %8s\n' comparison clients "baseline/s" "megaforce/s" "ratio"
+}
