@@ -149,8 +149,7 @@ CREATE TABLE megaforce.runs (
     CONSTRAINT runs_status_check CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
     CONSTRAINT runs_trigger_check CHECK (trigger IN ('manual', 'schedule', 'webhook', 'retry')),
     CONSTRAINT runs_attempt_check CHECK (attempt >= 0),
-    CONSTRAINT runs_max_attempts_check CHECK (max_attempts BETWEEN 1 AND 100),
-    CONSTRAINT runs_result_check CHECK (pg_catalog.jsonb_typeof(result) = 'object')
+    CONSTRAINT runs_max_attempts_check CHECK (max_attempts BETWEEN 1 AND 100)
 );
 -- Invariant: a source has at most one queued run (enqueue is idempotent) ...
 CREATE UNIQUE INDEX runs_one_queued_per_source ON megaforce.runs (input_source_id)
@@ -410,6 +409,69 @@ CREATE FUNCTION megaforce.output_transitions()
     AS 'MODULE_PATHNAME', 'megaforce_output_transitions';
 COMMENT ON FUNCTION megaforce.output_transitions() IS
     'the approval workflow: every legal step with its function and who may take it';
+
+-- ---------------------------------------------------------------------------
+-- Schedules and the run queue (SPEC §4). The triggers are the one
+-- enforcement point of the run state machine; SECURITY DEFINER so that they
+-- can read input_sources for any caller allowed to write runs.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION megaforce.next_fire_time(schedule text, after timestamptz, timezone text DEFAULT 'UTC')
+    RETURNS timestamptz
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_next_fire_time';
+COMMENT ON FUNCTION megaforce.next_fire_time(text, timestamptz, text) IS
+    'the first fire of a 5-field cron schedule strictly after a time, in an IANA zone';
+
+CREATE FUNCTION megaforce.source_schedule() RETURNS trigger
+    LANGUAGE c
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_source_schedule';
+CREATE TRIGGER input_sources_schedule BEFORE INSERT OR UPDATE ON megaforce.input_sources
+    FOR EACH ROW EXECUTE FUNCTION megaforce.source_schedule();
+
+CREATE FUNCTION megaforce.run_state_before() RETURNS trigger
+    LANGUAGE c SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_run_state_before';
+CREATE FUNCTION megaforce.run_state_after() RETURNS trigger
+    LANGUAGE c
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_run_state_after';
+CREATE TRIGGER runs_state BEFORE INSERT OR UPDATE ON megaforce.runs
+    FOR EACH ROW EXECUTE FUNCTION megaforce.run_state_before();
+CREATE TRIGGER runs_notify_insert AFTER INSERT ON megaforce.runs
+    FOR EACH ROW EXECUTE FUNCTION megaforce.run_state_after();
+
+CREATE FUNCTION megaforce.enqueue_run(input_source_id uuid, actor_id uuid DEFAULT NULL, priority integer DEFAULT 0,
+                                      run_after timestamptz DEFAULT now(), trigger text DEFAULT 'manual')
+    RETURNS megaforce.runs LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_enqueue_run';
+CREATE FUNCTION megaforce.claim_runs(worker text, max_runs integer DEFAULT 1, lease interval DEFAULT '5 minutes')
+    RETURNS SETOF megaforce.runs LANGUAGE c VOLATILE ROWS 1 SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_claim_runs';
+CREATE FUNCTION megaforce.heartbeat_run(run_id uuid, lease_token uuid, lease interval DEFAULT '5 minutes')
+    RETURNS timestamptz LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_heartbeat_run';
+CREATE FUNCTION megaforce.complete_run(run_id uuid, lease_token uuid, result jsonb DEFAULT '{}')
+    RETURNS megaforce.runs LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_complete_run';
+CREATE FUNCTION megaforce.fail_run(run_id uuid, lease_token uuid, error text, retry boolean DEFAULT true)
+    RETURNS megaforce.runs LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_fail_run';
+CREATE FUNCTION megaforce.cancel_run(run_id uuid, actor_id uuid, reason text DEFAULT NULL)
+    RETURNS megaforce.runs LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_cancel_run';
+CREATE FUNCTION megaforce.retry_run(run_id uuid, actor_id uuid)
+    RETURNS megaforce.runs LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_retry_run';
+CREATE FUNCTION megaforce.reap_expired_runs() RETURNS integer
+    LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_reap_expired_runs';
+CREATE FUNCTION megaforce.enqueue_due_runs(at timestamptz DEFAULT now()) RETURNS integer
+    LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'megaforce_enqueue_due_runs';
 
 -- ---------------------------------------------------------------------------
 -- pg_dump keeps every row of every table (and the identity sequences).

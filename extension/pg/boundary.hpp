@@ -105,12 +105,12 @@ inline int sqlstate_to_errcode(const char* state) {
 
 }  // namespace detail
 
-// Runs the body of an SQL-callable function; no C++ exception escapes.
-template <typename Body>
-Datum guarded(FunctionCallInfo fcinfo, Body&& body) {
+// Runs `f`; a C++ exception becomes ereport(ERROR) once it is destroyed.
+template <typename F>
+auto guarded_call(F&& f) -> decltype(f()) {
   detail::CaughtError caught;
   try {
-    return body(fcinfo);
+    return f();
   } catch (const PgError& e) {
     caught.pg_error = e.edata();
   } catch (const megaforce::Error& e) {
@@ -132,6 +132,12 @@ Datum guarded(FunctionCallInfo fcinfo, Body&& body) {
   }
   // Every C++ exception object is destroyed by now; longjmp is safe.
   detail::report(caught);
+}
+
+// Runs the body of an SQL-callable function; no C++ exception escapes.
+template <typename Body>
+Datum guarded(FunctionCallInfo fcinfo, Body&& body) {
+  return guarded_call([&]() -> Datum { return body(fcinfo); });
 }
 
 }  // namespace megaforce::pg

@@ -54,9 +54,7 @@ megaforce::Uuid required_uuid_arg(FunctionCallInfo fcinfo, int n, const char* na
 // Runs `plan` inside SPI and returns its single RETURNING row (a composite
 // Datum) copied out of SPI's memory, or nullopt when no row was affected.
 std::optional<Datum> run_returning_row(mpg::KeptPlan& plan, const Datum* args, const char* nulls) {
-  mpg::pg_call([] {
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "megaforce: SPI_connect failed");
-  });
+  mpg::spi_connect();
   uint64 rows = mpg::execute(plan, args, nulls, false);
   std::optional<Datum> result;
   if (rows > 0) {
@@ -66,7 +64,7 @@ std::optional<Datum> run_returning_row(mpg::KeptPlan& plan, const Datum* args, c
       return SPI_datumTransfer(row, false, -1);
     });
   }
-  mpg::pg_call([] { SPI_finish(); });
+  mpg::spi_finish();
   return result;
 }
 

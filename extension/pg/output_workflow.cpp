@@ -34,6 +34,7 @@ extern "C" {
 #include "pg/actors.hpp"
 #include "pg/boundary.hpp"
 #include "pg/output_request.hpp"
+#include "pg/row_access.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 #include "pg/trigger_args.hpp"
@@ -70,26 +71,14 @@ StepContext step_context(const Uuid& output_id) {
   return ctx;
 }
 
-// A column value as a string, or nullopt for NULL.
-std::optional<std::string> text_column(HeapTuple row, TupleDesc desc, const char* name) {
-  bool is_null = false;
-  Datum value = mpg::column(row, desc, name, &is_null);
-  if (is_null) return std::nullopt;
-  return mpg::text_of(value);
+// A required uuid column (id, owner_id).
+Uuid required_uuid(HeapTuple row, TupleDesc desc, const char* name) {
+  std::optional<Uuid> value = mpg::uuid_column(row, desc, name);
+  if (!value) throw Error(sqlstate::kInternalError, std::string("output ") + name + " is null");
+  return *value;
 }
 
-Uuid uuid_column(HeapTuple row, TupleDesc desc, const char* name) {
-  bool is_null = false;
-  Datum value = mpg::column(row, desc, name, &is_null);
-  if (is_null) throw Error(sqlstate::kInternalError, std::string("output ") + name + " is null");
-  return mpg::uuid_of(value);
-}
-
-int32 int_column(HeapTuple row, TupleDesc desc, const char* name) {
-  bool is_null = false;
-  Datum value = mpg::column(row, desc, name, &is_null);
-  return is_null ? 0 : DatumGetInt32(value);
-}
+int32 revision_of(HeapTuple row, TupleDesc desc) { return mpg::int_column(row, desc, "revision").value_or(0); }
 
 // Whether column `name` differs between the two rows (by the type's equality).
 bool column_changed(HeapTuple old_row, HeapTuple new_row, TupleDesc desc, const char* name,
@@ -103,58 +92,28 @@ bool column_changed(HeapTuple old_row, HeapTuple new_row, TupleDesc desc, const 
   });
 }
 
-// Collects the column replacements of the BEFORE trigger.
-class RowChanges {
- public:
-  explicit RowChanges(TupleDesc desc) : desc_(desc) {}
-  void set(const char* name, Datum value, bool is_null = false) {
-    columns_.push_back(mpg::column_number(desc_, name));
-    values_.push_back(value);
-    nulls_.push_back(is_null);
-  }
-  void copy_from(HeapTuple row, const char* name) {
-    bool is_null = false;
-    Datum value = mpg::column(row, desc_, name, &is_null);
-    set(name, value, is_null);
-  }
-  HeapTuple apply(HeapTuple row) {
-    // std::vector<bool> has no data(): copy into a plain array.
-    std::vector<char> nulls(nulls_.begin(), nulls_.end());
-    return mpg::pg_call([&] {
-      return heap_modify_tuple_by_cols(row, desc_, static_cast<int>(columns_.size()), columns_.data(),
-                                       values_.data(), reinterpret_cast<bool*>(nulls.data()));
-    });
-  }
-
- private:
-  TupleDesc desc_;
-  std::vector<int> columns_;
-  std::vector<Datum> values_;
-  std::vector<bool> nulls_;
-};
-
 Datum now_datum() { return TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()); }
 
 HeapTuple before_insert(HeapTuple row, TupleDesc desc) {
-  std::optional<std::string> status = text_column(row, desc, "status");
+  std::optional<std::string> status = mpg::text_column(row, desc, "status");
   if (status && *status != "draft")
     throw Error(sqlstate::kObjectNotInPrerequisiteState,
                 "a new output starts as draft, not " + *status,
                 {}, "Insert with status draft (the default) and move it with the workflow functions.");
-  Uuid owner = uuid_column(row, desc, "owner_id");
+  Uuid owner = required_uuid(row, desc, "owner_id");
   std::optional<ap::Actor> actor = mpg::lookup_actor(owner, owner);
   ap::check_create(actor, megaforce::to_string(owner));
 
-  RowChanges changes(desc);
+  mpg::RowChanges changes(desc);
   changes.set("revision", Int32GetDatum(1));
   changes.set("created_at", now_datum());
   for (const char* name : {"submitted_at", "reviewed_by", "reviewed_at", "published_at"})
-    changes.set(name, 0, true);
+    changes.set_null(name);
   return changes.apply(row);
 }
 
 HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
-  Uuid id = uuid_column(old_row, desc, "id");
+  Uuid id = required_uuid(old_row, desc, "id");
   std::string id_text = megaforce::to_string(id);
   if (column_changed(old_row, new_row, desc, "id", uuid_eq) ||
       column_changed(old_row, new_row, desc, "owner_id", uuid_eq))
@@ -162,16 +121,16 @@ HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
                 "the id and owner_id of output " + id_text + " cannot be changed");
 
   StepContext ctx = step_context(id);
-  std::optional<std::string> old_status_text = text_column(old_row, desc, "status");
+  std::optional<std::string> old_status_text = mpg::text_column(old_row, desc, "status");
   std::optional<ap::Status> old_status = ap::parse_status(old_status_text.value_or(""));
   if (!old_status)
     throw Error(sqlstate::kInternalError, "output " + id_text + " has no valid status");
   std::string new_status_text =
-      ctx.request ? ctx.request->to_status : text_column(new_row, desc, "status").value_or("");
+      ctx.request ? ctx.request->to_status : mpg::text_column(new_row, desc, "status").value_or("");
   bool transition = ctx.request != nullptr || new_status_text != *old_status_text;
   bool edited = column_changed(old_row, new_row, desc, "title", texteq) ||
                 column_changed(old_row, new_row, desc, "content", jsonb_eq);
-  int32 old_revision = int_column(old_row, desc, "revision");
+  int32 old_revision = revision_of(old_row, desc);
 
   // SPEC order: unknown output (the UPDATE found no row), stale revision,
   // unknown target, illegal transition, actor, missing comment.
@@ -183,11 +142,11 @@ HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
                     std::to_string(*ctx.request->expected_revision),
                 {}, "Read the output again and retry with its current revision.");
 
-  RowChanges changes(desc);
+  mpg::RowChanges changes(desc);
   for (const char* name : kTriggerColumns) changes.copy_from(old_row, name);
   if (!edited && !transition) return changes.apply(new_row);
 
-  Uuid owner = uuid_column(old_row, desc, "owner_id");
+  Uuid owner = required_uuid(old_row, desc, "owner_id");
   std::optional<ap::Actor> actor = mpg::lookup_actor_text(ctx.actor_text, owner);
   int32 revision = old_revision;
   if (edited) {
@@ -252,19 +211,19 @@ void notify(const Uuid& output_id, std::optional<ap::Status> from, ap::Status to
 }
 
 void after_insert(HeapTuple row, TupleDesc desc) {
-  Uuid id = uuid_column(row, desc, "id");
-  Uuid owner = uuid_column(row, desc, "owner_id");
-  int32 revision = int_column(row, desc, "revision");
+  Uuid id = required_uuid(row, desc, "id");
+  Uuid owner = required_uuid(row, desc, "owner_id");
+  int32 revision = revision_of(row, desc);
   write_history(id, std::nullopt, ap::Status::kDraft, owner, "", revision);
   notify(id, std::nullopt, ap::Status::kDraft, owner, revision);
 }
 
 void after_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
-  Uuid id = uuid_column(old_row, desc, "id");
-  std::optional<ap::Status> from = ap::parse_status(text_column(old_row, desc, "status").value_or(""));
-  std::optional<ap::Status> to = ap::parse_status(text_column(new_row, desc, "status").value_or(""));
-  int32 old_revision = int_column(old_row, desc, "revision");
-  int32 new_revision = int_column(new_row, desc, "revision");
+  Uuid id = required_uuid(old_row, desc, "id");
+  std::optional<ap::Status> from = ap::parse_status(mpg::text_column(old_row, desc, "status").value_or(""));
+  std::optional<ap::Status> to = ap::parse_status(mpg::text_column(new_row, desc, "status").value_or(""));
+  int32 old_revision = revision_of(old_row, desc);
+  int32 new_revision = revision_of(new_row, desc);
   if (!from || !to || new_revision == old_revision) return;  // no workflow step in this UPDATE
 
   StepContext ctx = step_context(id);
@@ -280,24 +239,12 @@ void after_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
   }
 }
 
-// SPI_connect/SPI_finish around `body`; an error inside leaves SPI to the
-// transaction's abort cleanup.
-template <typename Body>
-auto with_spi(Body&& body) {
-  mpg::pg_call([] {
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "megaforce: SPI_connect failed");
-  });
-  auto result = body();
-  mpg::pg_call([] { SPI_finish(); });
-  return result;
-}
-
 }  // namespace
 
 MF_FUNCTION(megaforce_output_workflow_before) {
   TriggerData* trigger = mpg::row_trigger(fcinfo, "output_workflow_before");
   TupleDesc desc = trigger->tg_relation->rd_att;
-  HeapTuple result = with_spi([&] {
+  HeapTuple result = mpg::with_spi([&] {
     if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event)) return before_insert(trigger->tg_trigtuple, desc);
     if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event))
       return before_update(trigger->tg_trigtuple, trigger->tg_newtuple, desc);
@@ -309,7 +256,7 @@ MF_FUNCTION(megaforce_output_workflow_before) {
 MF_FUNCTION(megaforce_output_workflow_after) {
   TriggerData* trigger = mpg::row_trigger(fcinfo, "output_workflow_after");
   TupleDesc desc = trigger->tg_relation->rd_att;
-  with_spi([&] {
+  mpg::with_spi([&] {
     if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event))
       after_insert(trigger->tg_trigtuple, desc);
     else if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event))
@@ -337,8 +284,8 @@ MF_FUNCTION(megaforce_refuse_history_change) {
 MF_FUNCTION(megaforce_refuse_output_delete) {
   TriggerData* trigger = mpg::row_trigger(fcinfo, "refuse_output_delete");
   TupleDesc desc = trigger->tg_relation->rd_att;
-  Uuid id = uuid_column(trigger->tg_trigtuple, desc, "id");
-  bool has_history = with_spi([&] {
+  Uuid id = required_uuid(trigger->tg_trigtuple, desc, "id");
+  bool has_history = mpg::with_spi([&] {
     Datum args[1] = {mpg::uuid_datum(id)};
     return mpg::execute(g_history_exists, args, nullptr, false, 1) > 0;
   });

@@ -30,6 +30,16 @@ uint64 execute(KeptPlan& plan, const Datum* values, const char* nulls, bool read
   });
 }
 
+void spi_connect() {
+  pg_call([] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "megaforce: SPI_connect failed");
+  });
+}
+
+void spi_finish() {
+  pg_call([] { SPI_finish(); });
+}
+
 int column_number(TupleDesc desc, const char* name) {
   int number = SPI_fnumber(desc, name);
   if (number <= 0)

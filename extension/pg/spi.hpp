@@ -30,6 +30,19 @@ struct KeptPlan {
 uint64 execute(KeptPlan& plan, const Datum* values, const char* nulls, bool read_only,
                long limit = 0);
 
+// SPI_connect / SPI_finish through pg_call. An error in between leaves the
+// connection to the transaction's (or subtransaction's) abort cleanup.
+void spi_connect();
+void spi_finish();
+
+template <typename Body>
+auto with_spi(Body&& body) {
+  spi_connect();
+  auto result = body();
+  spi_finish();
+  return result;
+}
+
 // Column `name` of `tuple`, by name (an internal error when it does not exist).
 Datum column(HeapTuple tuple, TupleDesc desc, const char* name, bool* is_null);
 int column_number(TupleDesc desc, const char* name);

@@ -42,15 +42,6 @@ mpg::KeptPlan g_record_login{
     "password_hash = COALESCE($2, password_hash) WHERE id = $1",
     2, {UUIDOID, TEXTOID}};
 
-void spi_connect() {
-  mpg::pg_call([] {
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "megaforce: SPI_connect failed");
-  });
-}
-void spi_finish() {
-  mpg::pg_call([] { SPI_finish(); });
-}
-
 std::string required_text(FunctionCallInfo fcinfo, int n, const char* name) {
   if (PG_ARGISNULL(n)) throw megaforce::invalid_parameter(std::string(name) + " must not be null");
   return mpg::text_of(PG_GETARG_DATUM(n));
@@ -76,7 +67,7 @@ MF_FUNCTION(megaforce_create_user) {
     password_hash = pw::hash(password);
   }
 
-  spi_connect();
+  mpg::spi_connect();
   Datum email_arg[1] = {mpg::text_datum(email)};
   if (mpg::execute(g_email_taken, email_arg, nullptr, false, 1) > 0)
     throw Error(sqlstate::kUniqueViolation, "a user with email \"" + email + "\" already exists");
@@ -86,7 +77,7 @@ MF_FUNCTION(megaforce_create_user) {
   mpg::execute(g_insert_user, args, nulls, false);
   bool is_null = false;
   megaforce::Uuid id = mpg::uuid_of(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
-  spi_finish();
+  mpg::spi_finish();
   return mpg::uuid_datum(id);
 }
 
@@ -97,10 +88,10 @@ MF_FUNCTION(megaforce_set_password) {
   std::string password = required_text(fcinfo, 1, "password");
   pw::check_acceptable(password);
   std::string phc = pw::hash(password);
-  spi_connect();
+  mpg::spi_connect();
   Datum args[2] = {mpg::uuid_datum(user_id), mpg::text_datum(phc)};
   uint64 updated = mpg::execute(g_set_password, args, nullptr, false);
-  spi_finish();
+  mpg::spi_finish();
   if (updated == 0)
     throw Error(sqlstate::kNoDataFound, "user " + megaforce::to_string(user_id) + " does not exist");
   PG_RETURN_VOID();
@@ -114,7 +105,7 @@ MF_FUNCTION(megaforce_authenticate) {
   std::string password = mpg::text_of(PG_GETARG_DATUM(1));
   if (password.empty()) PG_RETURN_NULL();
 
-  spi_connect();
+  mpg::spi_connect();
   Datum email_arg[1] = {mpg::text_datum(email)};
   std::optional<megaforce::Uuid> id;
   std::string phc = pw::dummy_hash();
@@ -137,7 +128,7 @@ MF_FUNCTION(megaforce_authenticate) {
     char nulls[2] = {' ', rehashed ? ' ' : 'n'};
     mpg::execute(g_record_login, args, nulls, false);
   }
-  spi_finish();
+  mpg::spi_finish();
   if (!ok) PG_RETURN_NULL();
   return mpg::uuid_datum(*id);
 }

@@ -1,0 +1,483 @@
+// The run queue's SQL functions (SPEC §4): enqueue_run, claim_runs,
+// heartbeat_run, complete_run, fail_run, cancel_run, retry_run,
+// reap_expired_runs, enqueue_due_runs. They decide which step to take; the
+// runs trigger (run_trigger.cpp) checks it is legal and keeps the state
+// columns, for these functions and plain UPDATEs alike.
+//
+// Locking: a run's row is locked before its source's row. A run goes back to
+// the queue only under its source's row lock (FOR NO KEY UPDATE), which
+// enqueue_run's FOR SHARE waits for, so "is a run already queued for this
+// source?" is answered before either writes.
+extern "C" {
+#include "postgres.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+}
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/approval.hpp"
+#include "core/error.hpp"
+#include "core/runs.hpp"
+#include "core/uuid.hpp"
+#include "pg/actors.hpp"
+#include "pg/boundary.hpp"
+#include "pg/spi.hpp"
+#include "pg/subtransaction.hpp"
+#include "pg/timezone.hpp"
+
+namespace rs = megaforce::runs;
+using megaforce::Error;
+using megaforce::Uuid;
+namespace sqlstate = megaforce::sqlstate;
+namespace mpg = megaforce::pg;
+
+namespace {
+
+// --- statements ------------------------------------------------------------
+
+mpg::KeptPlan g_lock_source_share{
+    "SELECT is_active FROM megaforce.input_sources WHERE id = $1 FOR SHARE", 1, {UUIDOID}};
+mpg::KeptPlan g_lock_source_update{
+    "SELECT is_active FROM megaforce.input_sources WHERE id = $1 FOR NO KEY UPDATE", 1, {UUIDOID}};
+mpg::KeptPlan g_insert_run{
+    "INSERT INTO megaforce.runs AS r (input_source_id, created_by, priority, run_after, trigger) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (input_source_id) WHERE status = 'queued' DO NOTHING "
+    "RETURNING r",
+    5, {UUIDOID, UUIDOID, INT4OID, TIMESTAMPTZOID, TEXTOID}};
+mpg::KeptPlan g_queued_run_of_source{
+    "SELECT r FROM megaforce.runs r WHERE r.input_source_id = $1 AND r.status = 'queued'", 1, {UUIDOID}};
+mpg::KeptPlan g_queued_id_of_source{
+    "SELECT id FROM megaforce.runs WHERE input_source_id = $1 AND status = 'queued'", 1, {UUIDOID}};
+mpg::KeptPlan g_claim{
+    "WITH candidates AS ("
+    "  SELECT r.id FROM megaforce.runs r"
+    "  WHERE r.status = 'queued' AND r.run_after <= pg_catalog.now()"
+    "    AND NOT EXISTS (SELECT 1 FROM megaforce.runs b"
+    "                    WHERE b.input_source_id = r.input_source_id AND b.status = 'running')"
+    "  ORDER BY r.priority DESC, r.run_after, r.queued_at, r.id"
+    "  LIMIT $2 FOR UPDATE OF r SKIP LOCKED"
+    "), claimed AS ("
+    "  UPDATE megaforce.runs r SET status = 'running', claimed_by = $1,"
+    "         lease_expires_at = pg_catalog.now() + $3"
+    "  FROM candidates c WHERE r.id = c.id RETURNING r"
+    ") SELECT c.r FROM claimed c"
+    "  ORDER BY (c.r).priority DESC, (c.r).run_after, (c.r).queued_at, (c.r).id",
+    3, {TEXTOID, INT4OID, INTERVALOID}};
+mpg::KeptPlan g_heartbeat{
+    "UPDATE megaforce.runs SET lease_expires_at = pg_catalog.now() + $3 "
+    "WHERE id = $1 AND status = 'running' AND lease_token = $2 RETURNING lease_expires_at",
+    3, {UUIDOID, UUIDOID, INTERVALOID}};
+mpg::KeptPlan g_complete{
+    "UPDATE megaforce.runs r SET status = 'succeeded', result = $3 "
+    "WHERE r.id = $1 AND r.status = 'running' AND r.lease_token = $2 RETURNING r",
+    3, {UUIDOID, UUIDOID, JSONBOID}};
+mpg::KeptPlan g_run_for_update{
+    "SELECT status, lease_token, attempt, max_attempts, input_source_id "
+    "FROM megaforce.runs WHERE id = $1 FOR UPDATE",
+    1, {UUIDOID}};
+mpg::KeptPlan g_run_status{"SELECT status, lease_token FROM megaforce.runs WHERE id = $1", 1, {UUIDOID}};
+mpg::KeptPlan g_set_state{
+    "UPDATE megaforce.runs r SET status = $2, error = $3, run_after = COALESCE($4, r.run_after) "
+    "WHERE r.id = $1 RETURNING r",
+    4, {UUIDOID, TEXTOID, TEXTOID, TIMESTAMPTZOID}};
+mpg::KeptPlan g_retry{
+    "UPDATE megaforce.runs r SET status = 'queued', run_after = pg_catalog.now(), trigger = 'retry', "
+    "result = '{}' WHERE r.id = $1 RETURNING r",
+    1, {UUIDOID}};
+mpg::KeptPlan g_expired{
+    "SELECT id, attempt, max_attempts, input_source_id, claimed_by, lease_expires_at "
+    "FROM megaforce.runs WHERE status = 'running' AND lease_expires_at < pg_catalog.now() "
+    "ORDER BY lease_expires_at FOR UPDATE SKIP LOCKED",
+    0, {}};
+mpg::KeptPlan g_due_sources{
+    "SELECT id, schedule, timezone, next_run_at FROM megaforce.input_sources "
+    "WHERE trigger = 'schedule' AND is_active AND next_run_at <= $1 "
+    "ORDER BY next_run_at FOR UPDATE SKIP LOCKED",
+    1, {TIMESTAMPTZOID}};
+mpg::KeptPlan g_advance_source{
+    "UPDATE megaforce.input_sources SET next_run_at = $2 WHERE id = $1", 2, {UUIDOID, TIMESTAMPTZOID}};
+
+// --- helpers ---------------------------------------------------------------
+
+std::string id_text(const Uuid& id) { return megaforce::to_string(id); }
+
+Uuid required_uuid(FunctionCallInfo fcinfo, int n, const char* name) {
+  if (PG_ARGISNULL(n)) throw megaforce::invalid_parameter(std::string(name) + " must not be null");
+  return mpg::uuid_of(PG_GETARG_DATUM(n));
+}
+
+int64 interval_usec(const Interval* span) {
+  return span->time + static_cast<int64>(span->day) * USECS_PER_DAY +
+         static_cast<int64>(span->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+}
+
+Datum value(int column, bool* is_null) {
+  return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column, is_null);
+}
+
+// The first column of the first result row, copied out of SPI's memory.
+Datum row_result() {
+  return mpg::pg_call([] {
+    bool is_null = false;
+    return SPI_datumTransfer(value(1, &is_null), false, -1);
+  });
+}
+
+// An actor who may enqueue, cancel or retry: an active user who is not a viewer (42501).
+void require_actor(const Uuid& actor_id, const char* what) {
+  std::optional<megaforce::approval::Actor> actor = mpg::lookup_actor(actor_id, std::nullopt);
+  if (!actor)
+    throw Error(sqlstate::kInsufficientPrivilege, "actor " + id_text(actor_id) + " is not a megaforce user");
+  if (!actor->active) throw Error(sqlstate::kInsufficientPrivilege, "actor " + actor->id + " is inactive");
+  if (actor->role == megaforce::approval::Role::kViewer)
+    throw Error(sqlstate::kInsufficientPrivilege,
+                "actor " + actor->id + " is a viewer and may not " + what + " runs");
+}
+
+// Locks the source row; P0002 when there is none, 55000 when `need_active`
+// and it is inactive.
+void lock_source(mpg::KeptPlan& plan, const Uuid& source, bool need_active) {
+  Datum args[1] = {mpg::uuid_datum(source)};
+  if (mpg::execute(plan, args, nullptr, false, 1) == 0)
+    throw Error(sqlstate::kNoDataFound, "input source " + id_text(source) + " does not exist");
+  bool is_null = false;
+  if (need_active && !DatumGetBool(value(1, &is_null)))
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "input source " + id_text(source) + " is inactive");
+}
+
+std::optional<Uuid> queued_run_of(const Uuid& source) {
+  Datum args[1] = {mpg::uuid_datum(source)};
+  if (mpg::execute(g_queued_id_of_source, args, nullptr, false, 1) == 0) return std::nullopt;
+  bool is_null = false;
+  return mpg::uuid_of(value(1, &is_null));
+}
+
+struct EnqueueRequest {
+  Uuid source{};
+  std::optional<Uuid> actor;
+  int32 priority = 0;
+  TimestampTz run_after = 0;
+  std::string trigger = "manual";
+};
+
+// Inside SPI: the source's queued run, new or existing, as a composite Datum.
+Datum enqueue(const EnqueueRequest& request) {
+  lock_source(g_lock_source_share, request.source, true);
+  Datum args[5] = {mpg::uuid_datum(request.source), request.actor ? mpg::uuid_datum(*request.actor) : Datum(0),
+                   Int32GetDatum(request.priority), TimestampTzGetDatum(request.run_after),
+                   mpg::text_datum(request.trigger)};
+  char nulls[5] = {' ', request.actor ? ' ' : 'n', ' ', ' ', ' '};
+  // The queued run of a conflicting enqueue may be claimed between our
+  // INSERT and SELECT; then the INSERT can succeed on the next pass.
+  for (int pass = 0; pass < 5; ++pass) {
+    CHECK_FOR_INTERRUPTS();
+    if (mpg::execute(g_insert_run, args, nulls, false) > 0) return row_result();
+    Datum source_arg[1] = {args[0]};
+    if (mpg::execute(g_queued_run_of_source, source_arg, nullptr, false, 1) > 0) return row_result();
+  }
+  throw Error(sqlstate::kSerializationFailure,
+              "could not enqueue a run for input source " + id_text(request.source) + ": it kept changing");
+}
+
+// A lease token presented for `run`: when the UPDATE fenced by it found no
+// row, says why (inside SPI).
+[[noreturn]] void refuse_token(const Uuid& run, const Uuid& token) {
+  Datum args[1] = {mpg::uuid_datum(run)};
+  if (mpg::execute(g_run_status, args, nullptr, false, 1) == 0)
+    throw Error(sqlstate::kNoDataFound, "run " + id_text(run) + " does not exist");
+  bool status_null = false, token_null = false;
+  std::string status = mpg::text_of(value(1, &status_null));
+  Datum current = value(2, &token_null);
+  if (!token_null && mpg::uuid_of(current) == token)
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "run " + id_text(run) + " is " + status + ": the lease of this token is over");
+  throw Error(sqlstate::kInsufficientPrivilege,
+              "lease token does not match the current claim of run " + id_text(run), {},
+              "The lease expired and the run was claimed again or requeued; drop this attempt.");
+}
+
+struct LockedRun {
+  std::string status;
+  std::optional<Uuid> token;
+  int32 attempt = 0;
+  int32 max_attempts = 1;
+  Uuid source{};
+};
+
+std::optional<LockedRun> lock_run(const Uuid& run) {
+  Datum args[1] = {mpg::uuid_datum(run)};
+  if (mpg::execute(g_run_for_update, args, nullptr, false, 1) == 0) return std::nullopt;
+  LockedRun locked;
+  bool is_null = false;
+  locked.status = mpg::text_of(value(1, &is_null));
+  Datum token = value(2, &is_null);
+  if (!is_null) locked.token = mpg::uuid_of(token);
+  locked.attempt = DatumGetInt32(value(3, &is_null));
+  locked.max_attempts = DatumGetInt32(value(4, &is_null));
+  locked.source = mpg::uuid_of(value(5, &is_null));
+  return locked;
+}
+
+// Sets status/error/run_after of a locked run and returns the row.
+Datum set_state(const Uuid& run, const char* status, const std::optional<std::string>& error,
+                std::optional<TimestampTz> run_after) {
+  Datum args[4] = {mpg::uuid_datum(run), mpg::text_datum(status), error ? mpg::text_datum(*error) : Datum(0),
+                   run_after ? TimestampTzGetDatum(*run_after) : Datum(0)};
+  char nulls[4] = {' ', ' ', error ? ' ' : 'n', run_after ? ' ' : 'n'};
+  mpg::execute(g_set_state, args, nulls, false);
+  return row_result();
+}
+
+// A run whose attempt failed goes back to the queue at `run_after` while
+// attempts remain and its source has no queued run; otherwise it fails.
+Datum requeue_or_fail(const Uuid& run, const LockedRun& locked, const std::string& error,
+                      TimestampTz run_after) {
+  if (locked.attempt < locked.max_attempts) {
+    lock_source(g_lock_source_update, locked.source, false);
+    std::optional<Uuid> queued = queued_run_of(locked.source);
+    if (!queued) return set_state(run, "queued", error, run_after);
+    return set_state(run, "failed",
+                     error + " (not requeued: run " + id_text(*queued) + " is already queued for this source)",
+                     std::nullopt);
+  }
+  return set_state(run, "failed", error + " (no attempts left: " + std::to_string(locked.attempt) + " of " +
+                                      std::to_string(locked.max_attempts) + ")",
+                   std::nullopt);
+}
+
+TimestampTz transaction_now() { return GetCurrentTransactionStartTimestamp(); }
+
+}  // namespace
+
+// enqueue_run(input_source_id, actor_id default null, priority default 0,
+//             run_after default now(), trigger default 'manual') returns runs
+MF_FUNCTION(megaforce_enqueue_run) {
+  EnqueueRequest request;
+  request.source = required_uuid(fcinfo, 0, "input_source_id");
+  if (!PG_ARGISNULL(1)) request.actor = mpg::uuid_of(PG_GETARG_DATUM(1));
+  if (PG_ARGISNULL(2)) throw megaforce::invalid_parameter("priority must not be null");
+  request.priority = PG_GETARG_INT32(2);
+  if (PG_ARGISNULL(3)) throw megaforce::invalid_parameter("run_after must not be null");
+  request.run_after = PG_GETARG_TIMESTAMPTZ(3);
+  if (TIMESTAMP_NOT_FINITE(request.run_after)) throw megaforce::invalid_parameter("run_after must be finite");
+  if (PG_ARGISNULL(4)) throw megaforce::invalid_parameter("trigger must not be null");
+  request.trigger = mpg::text_of(PG_GETARG_DATUM(4));
+  rs::check_trigger(request.trigger);
+  return mpg::with_spi([&] {
+    if (request.actor) require_actor(*request.actor, "enqueue");
+    return enqueue(request);
+  });
+}
+
+// claim_runs(worker, max_runs default 1, lease default '5 minutes') returns setof runs
+MF_FUNCTION(megaforce_claim_runs) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+    throw megaforce::invalid_parameter("worker, max_runs and lease must not be null");
+  std::string worker = mpg::text_of(PG_GETARG_DATUM(0));
+  int32 max_runs = PG_GETARG_INT32(1);
+  Interval* lease = PG_GETARG_INTERVAL_P(2);
+  rs::check_claim_arguments(worker, max_runs, interval_usec(lease));
+
+  mpg::pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  mpg::with_spi([&] {
+    Datum args[3] = {mpg::text_datum(worker), Int32GetDatum(max_runs), PointerGetDatum(lease)};
+    uint64 claimed = mpg::execute(g_claim, args, nullptr, false);
+    mpg::pg_call([&] {
+      for (uint64 i = 0; i < claimed; ++i) {
+        bool is_null = false;
+        HeapTupleHeader row = DatumGetHeapTupleHeader(
+            SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+        HeapTupleData tuple;
+        tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+        ItemPointerSetInvalid(&tuple.t_self);
+        tuple.t_tableOid = InvalidOid;
+        tuple.t_data = row;
+        tuplestore_puttuple(rsinfo->setResult, &tuple);
+      }
+    });
+    return 0;
+  });
+  return Datum(0);
+}
+
+// heartbeat_run(run_id, lease_token, lease default '5 minutes') returns timestamptz
+MF_FUNCTION(megaforce_heartbeat_run) {
+  Uuid run = required_uuid(fcinfo, 0, "run_id");
+  Uuid token = required_uuid(fcinfo, 1, "lease_token");
+  if (PG_ARGISNULL(2)) throw megaforce::invalid_parameter("lease must not be null");
+  Interval* lease = PG_GETARG_INTERVAL_P(2);
+  rs::check_lease(interval_usec(lease));
+  return mpg::with_spi([&] {
+    Datum args[3] = {mpg::uuid_datum(run), mpg::uuid_datum(token), PointerGetDatum(lease)};
+    if (mpg::execute(g_heartbeat, args, nullptr, false) == 0) refuse_token(run, token);
+    bool is_null = false;
+    return value(1, &is_null);  // a timestamptz is passed by value
+  });
+}
+
+// complete_run(run_id, lease_token, result default '{}') returns runs
+MF_FUNCTION(megaforce_complete_run) {
+  Uuid run = required_uuid(fcinfo, 0, "run_id");
+  Uuid token = required_uuid(fcinfo, 1, "lease_token");
+  Datum result = PG_ARGISNULL(2) ? mpg::pg_call([] {
+    return DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
+  }) : PG_GETARG_DATUM(2);
+  return mpg::with_spi([&] {
+    Datum args[3] = {mpg::uuid_datum(run), mpg::uuid_datum(token), result};
+    if (mpg::execute(g_complete, args, nullptr, false) == 0) refuse_token(run, token);
+    return row_result();
+  });
+}
+
+// fail_run(run_id, lease_token, error, retry default true) returns runs
+MF_FUNCTION(megaforce_fail_run) {
+  Uuid run = required_uuid(fcinfo, 0, "run_id");
+  Uuid token = required_uuid(fcinfo, 1, "lease_token");
+  std::string error = PG_ARGISNULL(2) ? std::string("failed") : mpg::text_of(PG_GETARG_DATUM(2));
+  bool retry = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
+  return mpg::with_spi([&] {
+    std::optional<LockedRun> locked = lock_run(run);
+    if (!locked || locked->status != "running" || !locked->token || *locked->token != token)
+      refuse_token(run, token);
+    if (!retry) return set_state(run, "failed", error, std::nullopt);
+    TimestampTz due = transaction_now() + rs::retry_backoff_seconds(locked->attempt) * USECS_PER_SEC;
+    return requeue_or_fail(run, *locked, error, due);
+  });
+}
+
+// cancel_run(run_id, actor_id, reason default null) returns runs
+MF_FUNCTION(megaforce_cancel_run) {
+  Uuid run = required_uuid(fcinfo, 0, "run_id");
+  if (PG_ARGISNULL(1)) throw Error(sqlstate::kInsufficientPrivilege, "no actor for cancelling run " + id_text(run));
+  Uuid actor = mpg::uuid_of(PG_GETARG_DATUM(1));
+  std::optional<std::string> reason;
+  if (!PG_ARGISNULL(2)) reason = mpg::text_of(PG_GETARG_DATUM(2));
+  return mpg::with_spi([&] {
+    if (!lock_run(run)) throw Error(sqlstate::kNoDataFound, "run " + id_text(run) + " does not exist");
+    require_actor(actor, "cancel");
+    std::string note = "cancelled by " + id_text(actor);
+    if (reason && !megaforce::approval::is_blank(*reason)) note += ": " + *reason;
+    return set_state(run, "cancelled", note, std::nullopt);
+  });
+}
+
+// retry_run(run_id, actor_id) returns runs: failed -> queued, attempt 0, due at once.
+MF_FUNCTION(megaforce_retry_run) {
+  Uuid run = required_uuid(fcinfo, 0, "run_id");
+  if (PG_ARGISNULL(1)) throw Error(sqlstate::kInsufficientPrivilege, "no actor for retrying run " + id_text(run));
+  Uuid actor = mpg::uuid_of(PG_GETARG_DATUM(1));
+  return mpg::with_spi([&] {
+    std::optional<LockedRun> locked = lock_run(run);
+    if (!locked) throw Error(sqlstate::kNoDataFound, "run " + id_text(run) + " does not exist");
+    if (locked->status != "failed")
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  "cannot retry run " + id_text(run) + ": status is " + locked->status + ", expected failed");
+    require_actor(actor, "retry");
+    lock_source(g_lock_source_update, locked->source, true);
+    if (std::optional<Uuid> queued = queued_run_of(locked->source))
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  "cannot retry run " + id_text(run) + ": run " + id_text(*queued) +
+                      " is already queued for its source");
+    Datum args[1] = {mpg::uuid_datum(run)};
+    mpg::execute(g_retry, args, nullptr, false);
+    return row_result();
+  });
+}
+
+// reap_expired_runs() returns integer: running runs whose lease expired go
+// back to the queue at once (or fail when no attempt remains).
+MF_FUNCTION(megaforce_reap_expired_runs) {
+  struct Expired {
+    Uuid id;
+    LockedRun run;
+    std::string note;
+  };
+  int32 reaped = mpg::with_spi([&] {
+    std::vector<Expired> expired;
+    uint64 rows = mpg::execute(g_expired, nullptr, nullptr, false);
+    for (uint64 i = 0; i < rows; ++i) {
+      HeapTuple row = SPI_tuptable->vals[i];
+      TupleDesc desc = SPI_tuptable->tupdesc;
+      bool is_null = false, worker_null = false;
+      Expired e;
+      e.id = mpg::uuid_of(SPI_getbinval(row, desc, 1, &is_null));
+      e.run.status = "running";
+      e.run.attempt = DatumGetInt32(SPI_getbinval(row, desc, 2, &is_null));
+      e.run.max_attempts = DatumGetInt32(SPI_getbinval(row, desc, 3, &is_null));
+      e.run.source = mpg::uuid_of(SPI_getbinval(row, desc, 4, &is_null));
+      Datum worker = SPI_getbinval(row, desc, 5, &worker_null);
+      TimestampTz expired_at = DatumGetTimestampTz(SPI_getbinval(row, desc, 6, &is_null));
+      std::string when = mpg::pg_call([&] { return timestamptz_to_str(expired_at); });
+      e.note = "lease expired at " + when + (worker_null ? "" : " (worker " + mpg::text_of(worker) + ")");
+      expired.push_back(std::move(e));
+    }
+    for (const Expired& e : expired) {
+      CHECK_FOR_INTERRUPTS();
+      requeue_or_fail(e.id, e.run, e.note, transaction_now());
+    }
+    return static_cast<int32>(expired.size());
+  });
+  PG_RETURN_INT32(reaped);
+}
+
+// enqueue_due_runs(at default now()) returns integer: one run for each
+// active scheduled source that is due, next_run_at advanced past `at`.
+// Each source is its own subtransaction: one that fails is logged and
+// skipped, the others go on.
+MF_FUNCTION(megaforce_enqueue_due_runs) {
+  if (PG_ARGISNULL(0)) throw megaforce::invalid_parameter("at must not be null");
+  TimestampTz at = PG_GETARG_TIMESTAMPTZ(0);
+  if (TIMESTAMP_NOT_FINITE(at)) throw megaforce::invalid_parameter("at must be finite");
+  struct Due {
+    Uuid id;
+    std::string schedule;
+    std::string zone;
+    TimestampTz fire_at;
+  };
+  int32 handled = mpg::with_spi([&] {
+    std::vector<Due> due;
+    Datum args[1] = {TimestampTzGetDatum(at)};
+    uint64 rows = mpg::execute(g_due_sources, args, nullptr, false);
+    for (uint64 i = 0; i < rows; ++i) {
+      HeapTuple row = SPI_tuptable->vals[i];
+      TupleDesc desc = SPI_tuptable->tupdesc;
+      bool is_null = false;
+      Due d;
+      d.id = mpg::uuid_of(SPI_getbinval(row, desc, 1, &is_null));
+      d.schedule = mpg::text_of(SPI_getbinval(row, desc, 2, &is_null));
+      d.zone = mpg::text_of(SPI_getbinval(row, desc, 3, &is_null));
+      d.fire_at = DatumGetTimestampTz(SPI_getbinval(row, desc, 4, &is_null));
+      due.push_back(std::move(d));
+    }
+    int32 count = 0;
+    for (const Due& d : due) {
+      CHECK_FOR_INTERRUPTS();
+      std::string what = "scheduling input source " + id_text(d.id);
+      bool ok = mpg::pg_call([&] {
+        return mpg::in_subtransaction(what.c_str(), [&] {
+          EnqueueRequest request;
+          request.source = d.id;
+          request.run_after = d.fire_at;
+          request.trigger = "schedule";
+          enqueue(request);
+          // Missed fires are not replayed: the next fire is the first after `at`.
+          Datum next[2] = {mpg::uuid_datum(d.id), TimestampTzGetDatum(mpg::next_fire(d.schedule, at, d.zone))};
+          mpg::execute(g_advance_source, next, nullptr, false);
+        });
+      });
+      if (ok) ++count;
+    }
+    return count;
+  });
+  PG_RETURN_INT32(handled);
+}
