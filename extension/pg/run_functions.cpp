@@ -363,7 +363,12 @@ MF_FUNCTION(megaforce_cancel_run) {
   std::optional<std::string> reason;
   if (!PG_ARGISNULL(2)) reason = mpg::text_of(PG_GETARG_DATUM(2));
   return mpg::with_spi([&] {
-    if (!lock_run(run)) throw Error(sqlstate::kNoDataFound, "run " + id_text(run) + " does not exist");
+    std::optional<LockedRun> locked = lock_run(run);
+    if (!locked) throw Error(sqlstate::kNoDataFound, "run " + id_text(run) + " does not exist");
+    if (locked->status != "queued" && locked->status != "running")
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  "cannot cancel run " + id_text(run) + ": status is " + locked->status +
+                      ", expected queued or running");
     require_actor(actor, "cancel");
     std::string note = "cancelled by " + id_text(actor);
     if (reason && !megaforce::approval::is_blank(*reason)) note += ": " + *reason;
