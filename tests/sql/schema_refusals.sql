@@ -64,7 +64,7 @@ SELECT throws_ok($$INSERT INTO megaforce.input_sources (owner_id, persona_id, na
 
 -- runs
 SELECT throws_ok($$INSERT INTO megaforce.runs (input_source_id, max_attempts, status)
-  VALUES ('00000000-0000-0000-0000-0000000000c1', 3, 'paused')$$, '23514', NULL, 'runs: bad status');
+  VALUES ('00000000-0000-0000-0000-0000000000c1', 3, 'paused')$$, '55000', NULL, 'runs: a new run must be queued');
 SELECT throws_ok($$INSERT INTO megaforce.runs (input_source_id, max_attempts, trigger)
   VALUES ('00000000-0000-0000-0000-0000000000c1', 3, 'cron')$$, '23514', NULL, 'runs: bad trigger');
 SELECT throws_ok($$INSERT INTO megaforce.runs (input_source_id, max_attempts)
