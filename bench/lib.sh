@@ -11,8 +11,10 @@ BENCH_ROUNDS=${BENCH_ROUNDS:-6}
 bench_psql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"; }
 
 # pgbench_tps SCRIPT CLIENTS [PGOPTIONS]: transactions (script runs) per second.
+# $BENCH_BEFORE_RUN, when set, runs (untimed) before every measurement.
 pgbench_tps() {
   local script=$1 clients=$2 options=${3:-}
+  if [[ -n ${BENCH_BEFORE_RUN:-} ]]; then eval "$BENCH_BEFORE_RUN" >/dev/null; fi
   PGOPTIONS="$options" pgbench -n -M prepared -T "$BENCH_SECONDS" -c "$clients" -j "$clients" \
     -f "$script" "$BENCH_DB" 2>&1 |
     sed -n 's/^tps = \([0-9.]*\) .*/\1/p'

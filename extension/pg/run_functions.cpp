@@ -57,34 +57,67 @@ mpg::KeptPlan g_queued_run_of_source{
     "SELECT r FROM megaforce.runs r WHERE r.input_source_id = $1 AND r.status = 'queued'", 1, {UUIDOID}};
 mpg::KeptPlan g_queued_id_of_source{
     "SELECT id FROM megaforce.runs WHERE input_source_id = $1 AND status = 'queued'", 1, {UUIDOID}};
-mpg::KeptPlan g_claim{
-    "WITH candidates AS ("
-    "  SELECT r.id FROM megaforce.runs r"
-    "  WHERE r.status = 'queued' AND r.run_after <= pg_catalog.now()"
-    "    AND NOT EXISTS (SELECT 1 FROM megaforce.runs b"
-    "                    WHERE b.input_source_id = r.input_source_id AND b.status = 'running')"
-    "  ORDER BY r.priority DESC, r.run_after, r.queued_at, r.id"
-    "  LIMIT $2 FOR UPDATE OF r SKIP LOCKED"
-    "), claimed AS ("
-    "  UPDATE megaforce.runs r SET status = 'running', claimed_by = $1,"
-    "         lease_expires_at = pg_catalog.now() + $3"
-    "  FROM candidates c WHERE r.id = c.id RETURNING r"
-    ") SELECT c.r FROM claimed c"
-    "  ORDER BY (c.r).priority DESC, (c.r).run_after, (c.r).queued_at, (c.r).id",
-    3, {TEXTOID, INT4OID, INTERVALOID}};
+// The claim, with the batch size as a literal LIMIT: with LIMIT $n the
+// generic plan cannot know how many rows are wanted and the plan cache would
+// re-plan this statement on every call. Sizes up to kKeptClaimSizes get a
+// kept plan each; larger batches are planned per call.
+constexpr int kKeptClaimSizes = 100;
+
+std::string claim_sql(int limit) {
+  return "WITH candidates AS ("
+         "  SELECT r.id FROM megaforce.runs r"
+         "  WHERE r.status = 'queued' AND r.run_after <= pg_catalog.now()"
+         // OFFSET 0 keeps this a per-candidate probe of runs_one_running_per_source:
+         // as an anti-join the planner would read every running run for each claim.
+         "    AND NOT EXISTS (SELECT 1 FROM megaforce.runs b"
+         "                    WHERE b.input_source_id = r.input_source_id AND b.status = 'running' OFFSET 0)"
+         "  ORDER BY r.priority DESC, r.run_after, r.queued_at, r.id"
+         "  LIMIT " + std::to_string(limit) + " FOR UPDATE OF r SKIP LOCKED"
+         "), claimed AS ("
+         "  UPDATE megaforce.runs r SET status = 'running', claimed_by = $1,"
+         "         lease_expires_at = pg_catalog.now() + $2"
+         "  FROM candidates c WHERE r.id = c.id RETURNING r"
+         ") SELECT c.r FROM claimed c"
+         "  ORDER BY (c.r).priority DESC, (c.r).run_after, (c.r).queued_at, (c.r).id";
+}
+
+// Runs the claim of `max_runs` runs; returns how many were claimed (rows in SPI_tuptable).
+uint64 execute_claim(int max_runs, const Datum* args) {
+  static std::string kept_sql[kKeptClaimSizes + 1];
+  static mpg::KeptPlan kept[kKeptClaimSizes + 1];
+  if (max_runs <= kKeptClaimSizes) {
+    mpg::KeptPlan& plan = kept[max_runs];
+    if (plan.sql == nullptr) {
+      kept_sql[max_runs] = claim_sql(max_runs);
+      plan.sql = kept_sql[max_runs].c_str();
+      plan.nargs = 2;
+      plan.argtypes[0] = TEXTOID;
+      plan.argtypes[1] = INTERVALOID;
+    }
+    return mpg::execute(plan, args, nullptr, false);
+  }
+  std::string sql = claim_sql(max_runs);
+  return mpg::pg_call([&]() -> uint64 {
+    Oid types[2] = {TEXTOID, INTERVALOID};
+    int rc = SPI_execute_with_args(sql.c_str(), 2, types, const_cast<Datum*>(args), nullptr, false, 0);
+    if (rc < 0) elog(ERROR, "megaforce: claim failed (%s)", SPI_result_code_string(rc));
+    return SPI_processed;
+  });
+}
+
+// The fenced steps lock the run by its key, check status and token, then
+// update by the key: with `status = 'running'` in the UPDATE itself, a plan
+// could read a partial index of all running runs instead of the key.
 mpg::KeptPlan g_heartbeat{
-    "UPDATE megaforce.runs SET lease_expires_at = pg_catalog.now() + $3 "
-    "WHERE id = $1 AND status = 'running' AND lease_token = $2 RETURNING lease_expires_at",
-    3, {UUIDOID, UUIDOID, INTERVALOID}};
+    "UPDATE megaforce.runs SET lease_expires_at = pg_catalog.now() + $2 WHERE id = $1 RETURNING lease_expires_at",
+    2, {UUIDOID, INTERVALOID}};
 mpg::KeptPlan g_complete{
-    "UPDATE megaforce.runs r SET status = 'succeeded', result = $3 "
-    "WHERE r.id = $1 AND r.status = 'running' AND r.lease_token = $2 RETURNING r",
-    3, {UUIDOID, UUIDOID, JSONBOID}};
+    "UPDATE megaforce.runs r SET status = 'succeeded', result = $2 WHERE r.id = $1 RETURNING r", 2,
+    {UUIDOID, JSONBOID}};
 mpg::KeptPlan g_run_for_update{
     "SELECT status, lease_token, attempt, max_attempts, input_source_id "
     "FROM megaforce.runs WHERE id = $1 FOR UPDATE",
     1, {UUIDOID}};
-mpg::KeptPlan g_run_status{"SELECT status, lease_token FROM megaforce.runs WHERE id = $1", 1, {UUIDOID}};
 mpg::KeptPlan g_set_state{
     "UPDATE megaforce.runs r SET status = $2, error = $3, run_after = COALESCE($4, r.run_after) "
     "WHERE r.id = $1 RETURNING r",
@@ -188,23 +221,6 @@ Datum enqueue(const EnqueueRequest& request) {
               "could not enqueue a run for input source " + id_text(request.source) + ": it kept changing");
 }
 
-// A lease token presented for `run`: when the UPDATE fenced by it found no
-// row, says why (inside SPI).
-[[noreturn]] void refuse_token(const Uuid& run, const Uuid& token) {
-  Datum args[1] = {mpg::uuid_datum(run)};
-  if (mpg::execute(g_run_status, args, nullptr, false, 1) == 0)
-    throw Error(sqlstate::kNoDataFound, "run " + id_text(run) + " does not exist");
-  bool status_null = false, token_null = false;
-  std::string status = mpg::text_of(value(1, &status_null));
-  Datum current = value(2, &token_null);
-  if (!token_null && mpg::uuid_of(current) == token)
-    throw Error(sqlstate::kObjectNotInPrerequisiteState,
-                "run " + id_text(run) + " is " + status + ": the lease of this token is over");
-  throw Error(sqlstate::kInsufficientPrivilege,
-              "lease token does not match the current claim of run " + id_text(run), {},
-              "The lease expired and the run was claimed again or requeued; drop this attempt.");
-}
-
 struct LockedRun {
   std::string status;
   std::optional<Uuid> token;
@@ -225,6 +241,22 @@ std::optional<LockedRun> lock_run(const Uuid& run) {
   locked.max_attempts = DatumGetInt32(value(4, &is_null));
   locked.source = mpg::uuid_of(value(5, &is_null));
   return locked;
+}
+
+// Locks `run` for a step fenced by `token`: the run must exist (P0002) and be
+// running under this token; a finished run's own token is 55000, any other
+// token (a newer claim, or none since the run was requeued) 42501.
+LockedRun lock_fenced(const Uuid& run, const Uuid& token) {
+  std::optional<LockedRun> locked = lock_run(run);
+  if (!locked) throw Error(sqlstate::kNoDataFound, "run " + id_text(run) + " does not exist");
+  bool token_matches = locked->token && *locked->token == token;
+  if (token_matches && locked->status == "running") return *locked;
+  if (token_matches)
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "run " + id_text(run) + " is " + locked->status + ": the lease of this token is over");
+  throw Error(sqlstate::kInsufficientPrivilege,
+              "lease token does not match the current claim of run " + id_text(run), {},
+              "The lease expired and the run was claimed again or requeued; drop this attempt.");
 }
 
 // Sets status/error/run_after of a locked run and returns the row.
@@ -290,8 +322,8 @@ MF_FUNCTION(megaforce_claim_runs) {
   mpg::pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
   auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   mpg::with_spi([&] {
-    Datum args[3] = {mpg::text_datum(worker), Int32GetDatum(max_runs), PointerGetDatum(lease)};
-    uint64 claimed = mpg::execute(g_claim, args, nullptr, false);
+    Datum args[2] = {mpg::text_datum(worker), PointerGetDatum(lease)};
+    uint64 claimed = execute_claim(max_runs, args);
     mpg::pg_call([&] {
       for (uint64 i = 0; i < claimed; ++i) {
         bool is_null = false;
@@ -318,8 +350,9 @@ MF_FUNCTION(megaforce_heartbeat_run) {
   Interval* lease = PG_GETARG_INTERVAL_P(2);
   rs::check_lease(interval_usec(lease));
   return mpg::with_spi([&] {
-    Datum args[3] = {mpg::uuid_datum(run), mpg::uuid_datum(token), PointerGetDatum(lease)};
-    if (mpg::execute(g_heartbeat, args, nullptr, false) == 0) refuse_token(run, token);
+    lock_fenced(run, token);
+    Datum args[2] = {mpg::uuid_datum(run), PointerGetDatum(lease)};
+    mpg::execute(g_heartbeat, args, nullptr, false);
     bool is_null = false;
     return value(1, &is_null);  // a timestamptz is passed by value
   });
@@ -333,8 +366,9 @@ MF_FUNCTION(megaforce_complete_run) {
     return DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
   }) : PG_GETARG_DATUM(2);
   return mpg::with_spi([&] {
-    Datum args[3] = {mpg::uuid_datum(run), mpg::uuid_datum(token), result};
-    if (mpg::execute(g_complete, args, nullptr, false) == 0) refuse_token(run, token);
+    lock_fenced(run, token);
+    Datum args[2] = {mpg::uuid_datum(run), result};
+    mpg::execute(g_complete, args, nullptr, false);
     return row_result();
   });
 }
@@ -346,12 +380,10 @@ MF_FUNCTION(megaforce_fail_run) {
   std::string error = PG_ARGISNULL(2) ? std::string("failed") : mpg::text_of(PG_GETARG_DATUM(2));
   bool retry = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
   return mpg::with_spi([&] {
-    std::optional<LockedRun> locked = lock_run(run);
-    if (!locked || locked->status != "running" || !locked->token || *locked->token != token)
-      refuse_token(run, token);
+    LockedRun locked = lock_fenced(run, token);
     if (!retry) return set_state(run, "failed", error, std::nullopt);
-    TimestampTz due = transaction_now() + rs::retry_backoff_seconds(locked->attempt) * USECS_PER_SEC;
-    return requeue_or_fail(run, *locked, error, due);
+    TimestampTz due = transaction_now() + rs::retry_backoff_seconds(locked.attempt) * USECS_PER_SEC;
+    return requeue_or_fail(run, locked, error, due);
   });
 }
 

@@ -15,7 +15,10 @@ namespace megaforce::pg {
 uint64 execute(KeptPlan& plan, const Datum* values, const char* nulls, bool read_only, long limit) {
   return pg_call([&]() -> uint64 {
     if (plan.plan == nullptr) {
-      SPIPlanPtr prepared = SPI_prepare(plan.sql, plan.nargs, plan.argtypes);
+      // Generic plans: every kept statement looks rows up by key, so a plan
+      // made once serves every call; a custom plan per call would re-plan.
+      SPIPlanPtr prepared =
+          SPI_prepare_cursor(plan.sql, plan.nargs, plan.argtypes, CURSOR_OPT_GENERIC_PLAN);
       if (prepared == nullptr)
         elog(ERROR, "megaforce: SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result),
              plan.sql);

@@ -17,7 +17,8 @@ extern "C" {
 
 namespace megaforce::pg {
 
-// A statement prepared on first use and kept for the backend's lifetime.
+// A statement prepared on first use, as a generic plan, and kept for the
+// backend's lifetime.
 struct KeptPlan {
   const char* sql;
   int nargs;

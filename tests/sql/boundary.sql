@@ -25,7 +25,7 @@ SELECT is((SELECT 1 + 1), 2, 'the backend keeps working after the errors');
 -- Memory: 10,000 failing calls (half C++ exceptions, half PostgreSQL errors)
 -- must not grow the backend: neither its heap (RSS) nor its memory contexts.
 CREATE FUNCTION pg_temp.backend_rss_kb() RETURNS bigint LANGUAGE sql AS $$
-  SELECT (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'VmRSS:\s+(\d+)'))[1]::bigint $$;
+  SELECT (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'RssAnon:\s+(\d+)'))[1]::bigint $$;
 CREATE FUNCTION pg_temp.context_bytes() RETURNS bigint LANGUAGE sql AS $$
   SELECT sum(total_bytes)::bigint FROM pg_backend_memory_contexts $$;
 CREATE FUNCTION pg_temp.fail_many(n int) RETURNS void LANGUAGE plpgsql AS $$
@@ -49,7 +49,7 @@ CREATE TEMP TABLE mem_after AS SELECT pg_temp.backend_rss_kb() AS rss_kb, pg_tem
 
 SELECT is(mf_selftest.live_objects(), 0::bigint, 'no C++ object survives 10,000 failing calls');
 SELECT cmp_ok((SELECT a.rss_kb - b.rss_kb FROM mem_before b, mem_after a), '<', 1024::bigint,
-  'backend RSS grows by less than 1 MiB over 10,000 failing calls');
+  'backend private memory (RssAnon) grows by less than 1 MiB over 10,000 failing calls');
 SELECT cmp_ok((SELECT a.ctx - b.ctx FROM mem_before b, mem_after a), '<', 262144::bigint,
   'backend memory contexts grow by less than 256 kB over 10,000 failing calls');
 SELECT diag(format('RSS delta %s kB, context delta %s bytes over 10,000 failing calls',
