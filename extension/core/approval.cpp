@@ -51,15 +51,7 @@ const Actor& require_actor(std::string_view output_id, const std::optional<Actor
     throw Error(sqlstate::kInsufficientPrivilege,
                 std::string("no actor for ") + what + " output " + std::string(output_id),
                 {}, "Call a megaforce workflow function, or SET LOCAL megaforce.actor_id to the acting user's id.");
-  if (!actor)
-    throw Error(sqlstate::kInsufficientPrivilege,
-                "actor " + std::string(actor_text) + " is not a megaforce user");
-  if (!actor->active)
-    throw Error(sqlstate::kInsufficientPrivilege, "actor " + actor->id + " is inactive");
-  if (actor->role == Role::kViewer)
-    throw Error(sqlstate::kInsufficientPrivilege,
-                "actor " + actor->id + " is a viewer and may not change outputs");
-  return *actor;
+  return require_active_user(actor, actor_text, "actor", "change outputs");
 }
 
 }  // namespace
@@ -202,14 +194,20 @@ void check_edit(std::string_view output_id, Status status, const std::optional<A
 }
 
 void check_create(const std::optional<Actor>& owner, std::string_view owner_text) {
-  if (!owner)
+  require_active_user(owner, owner_text, "owner", "create outputs");
+}
+
+const Actor& require_active_user(const std::optional<Actor>& user, std::string_view user_text,
+                                 const char* noun, const char* may_not) {
+  if (!user)
     throw Error(sqlstate::kInsufficientPrivilege,
-                "owner " + std::string(owner_text) + " is not a megaforce user");
-  if (!owner->active)
-    throw Error(sqlstate::kInsufficientPrivilege, "owner " + owner->id + " is inactive");
-  if (owner->role == Role::kViewer)
+                std::string(noun) + " " + std::string(user_text) + " is not a megaforce user");
+  if (!user->active)
+    throw Error(sqlstate::kInsufficientPrivilege, std::string(noun) + " " + user->id + " is inactive");
+  if (user->role == Role::kViewer)
     throw Error(sqlstate::kInsufficientPrivilege,
-                "owner " + owner->id + " is a viewer and may not create outputs");
+                std::string(noun) + " " + user->id + " is a viewer and may not " + may_not);
+  return *user;
 }
 
 bool is_blank(std::string_view text) {

@@ -107,6 +107,12 @@ void check_edit(std::string_view output_id, Status status, const std::optional<A
 // A creation: by an active, non-viewer owner (42501).
 void check_create(const std::optional<Actor>& owner, std::string_view owner_text);
 
+// The refusals every acting user meets (42501): unknown (nullopt; named
+// by `user_text`), inactive, viewer. `noun` is "actor" or "owner"; `may_not`
+// ends "... is a viewer and may not <may_not>".
+const Actor& require_active_user(const std::optional<Actor>& user, std::string_view user_text,
+                                 const char* noun, const char* may_not);
+
 // A blank comment (empty or white space only) counts as missing.
 bool is_blank(std::string_view text);
 

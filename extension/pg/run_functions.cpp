@@ -166,14 +166,9 @@ Datum row_result() {
 }
 
 // An actor who may enqueue, cancel or retry: an active user who is not a viewer (42501).
-void require_actor(const Uuid& actor_id, const char* what) {
-  std::optional<megaforce::approval::Actor> actor = mpg::lookup_actor(actor_id, std::nullopt);
-  if (!actor)
-    throw Error(sqlstate::kInsufficientPrivilege, "actor " + id_text(actor_id) + " is not a megaforce user");
-  if (!actor->active) throw Error(sqlstate::kInsufficientPrivilege, "actor " + actor->id + " is inactive");
-  if (actor->role == megaforce::approval::Role::kViewer)
-    throw Error(sqlstate::kInsufficientPrivilege,
-                "actor " + actor->id + " is a viewer and may not " + what + " runs");
+void require_actor(const Uuid& actor_id, const char* may_not) {
+  megaforce::approval::require_active_user(mpg::lookup_actor(actor_id, std::nullopt), id_text(actor_id),
+                                           "actor", may_not);
 }
 
 // Locks the source row; P0002 when there is none, 55000 when `need_active`
@@ -305,7 +300,7 @@ MF_FUNCTION(megaforce_enqueue_run) {
   request.trigger = mpg::text_of(PG_GETARG_DATUM(4));
   rs::check_trigger(request.trigger);
   return mpg::with_spi([&] {
-    if (request.actor) require_actor(*request.actor, "enqueue");
+    if (request.actor) require_actor(*request.actor, "enqueue runs");
     return enqueue(request);
   });
 }
@@ -401,7 +396,7 @@ MF_FUNCTION(megaforce_cancel_run) {
       throw Error(sqlstate::kObjectNotInPrerequisiteState,
                   "cannot cancel run " + id_text(run) + ": status is " + locked->status +
                       ", expected queued or running");
-    require_actor(actor, "cancel");
+    require_actor(actor, "cancel runs");
     std::string note = "cancelled by " + id_text(actor);
     if (reason && !megaforce::approval::is_blank(*reason)) note += ": " + *reason;
     return set_state(run, "cancelled", note, std::nullopt);
@@ -419,7 +414,7 @@ MF_FUNCTION(megaforce_retry_run) {
     if (locked->status != "failed")
       throw Error(sqlstate::kObjectNotInPrerequisiteState,
                   "cannot retry run " + id_text(run) + ": status is " + locked->status + ", expected failed");
-    require_actor(actor, "retry");
+    require_actor(actor, "retry runs");
     lock_source(g_lock_source_update, locked->source, true);
     if (std::optional<Uuid> queued = queued_run_of(locked->source))
       throw Error(sqlstate::kObjectNotInPrerequisiteState,

@@ -1,0 +1,56 @@
+-- The grants of docs/grants.sql are enough for an application role and a
+-- worker role to use megaforce without superuser, and no more than that.
+BEGIN;
+SELECT * FROM no_plan();
+\ir ../../docs/grants.sql
+\ir ../fixtures/sources.sql
+
+-- Application role: users, outputs, the workflow, enqueueing.
+SET LOCAL ROLE megaforce_app;
+SELECT megaforce.create_user('app.user@example.com', 'App User', 'editor', 'long enough') AS app_user \gset
+SELECT megaforce.create_user('app.rev@example.com', 'Reviewer', 'reviewer') AS app_rev \gset
+SELECT is(megaforce.authenticate('app.user@example.com', 'long enough'), :'app_user'::uuid, 'app: authenticate');
+SELECT lives_ok(format($$SELECT megaforce.create_output(%L, 'Post', '{}')$$, :'app_user'), 'app: create_output');
+SELECT id AS o FROM megaforce.output_schemas WHERE title = 'Post' \gset
+SELECT is((megaforce.submit_output(:'o', :'app_user')).status, 'pending_review', 'app: submit_output');
+SELECT is((megaforce.approve_output(:'o', :'app_rev')).status, 'approved', 'app: approve_output');
+SELECT set_config('megaforce.actor_id', :'app_user', true);
+SELECT lives_ok(format($$UPDATE megaforce.output_schemas SET status = 'published' WHERE id = %L$$, :'o'),
+  'app: a plain UPDATE through the workflow trigger');
+SELECT is((SELECT count(*)::int FROM megaforce.approval_history WHERE output_id = :'o'), 4, 'app: reads the history');
+SELECT throws_ok($$SELECT password_hash FROM megaforce.users$$, '42501', NULL, 'app: password_hash is not readable');
+SELECT throws_ok($$UPDATE megaforce.users SET password_hash = NULL$$, '42501', NULL, 'app: password_hash is not writable');
+SELECT throws_ok($$DELETE FROM megaforce.output_schemas$$, '42501', NULL, 'app: outputs cannot be deleted');
+SELECT throws_ok($$INSERT INTO megaforce.approval_history (output_id, to_status, actor_id, revision)
+  SELECT id, 'draft', owner_id, 1 FROM megaforce.output_schemas LIMIT 1$$, '42501', NULL, 'app: history is not writable directly');
+SELECT lives_ok(format($$SELECT 1 FROM megaforce.enqueue_run(%L, %L)$$, :srcA, :'app_user'), 'app: enqueue_run');
+SELECT throws_ok($$SELECT megaforce.claim_runs('app')$$, '42501', NULL, 'app: may not claim runs');
+RESET ROLE;
+
+-- Worker role: claim, heartbeat, complete, fail, reap, schedule.
+SET LOCAL ROLE megaforce_worker;
+SELECT id AS run, lease_token AS token FROM megaforce.claim_runs('worker-1') \gset
+SELECT isnt(:'run'::uuid, NULL, 'worker: claim_runs');
+SELECT ok(megaforce.heartbeat_run(:'run', :'token') > now(), 'worker: heartbeat_run');
+SELECT is((megaforce.fail_run(:'run', :'token', 'transient')).status, 'queued', 'worker: fail_run requeues');
+UPDATE megaforce.runs SET run_after = now() WHERE id = :'run';
+SELECT id AS run, lease_token AS token FROM megaforce.claim_runs('worker-1') \gset
+SELECT is((megaforce.complete_run(:'run', :'token')).status, 'succeeded', 'worker: complete_run');
+SELECT is(megaforce.reap_expired_runs(), 0, 'worker: reap_expired_runs');
+SELECT is(megaforce.enqueue_due_runs(), 0, 'worker: enqueue_due_runs');
+SELECT throws_ok($$SELECT * FROM megaforce.output_schemas$$, '42501', NULL, 'worker: outputs are not readable');
+SELECT throws_ok($$SELECT email FROM megaforce.users$$, '42501', NULL, 'worker: users are not readable');
+SELECT throws_ok($$SELECT megaforce.create_user('w@example.com', 'W')$$, '42501', NULL, 'worker: may not create users');
+RESET ROLE;
+
+-- PUBLIC gets nothing but the CHECK helper.
+SELECT is(array_agg(p.proname::text ORDER BY p.proname), ARRAY['is_valid_email'],
+  'the only megaforce function executable by PUBLIC is is_valid_email')
+FROM pg_proc p WHERE p.pronamespace = 'megaforce'::regnamespace
+  AND has_function_privilege('public', p.oid, 'EXECUTE');
+SELECT is((SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = 'megaforce'::regnamespace AND c.relkind IN ('r', 'S')
+           AND (has_table_privilege('public', c.oid, 'SELECT') OR has_table_privilege('public', c.oid, 'INSERT')
+                OR has_table_privilege('public', c.oid, 'UPDATE'))), 0, 'PUBLIC can read or write no table');
+
+SELECT * FROM finish();
+ROLLBACK;
