@@ -161,11 +161,12 @@ CREATE UNIQUE INDEX runs_one_running_per_source ON megaforce.runs (input_source_
 -- indexed, so finished runs never slow a claim down.
 CREATE INDEX runs_claim_order_idx ON megaforce.runs (priority DESC, run_after, queued_at, id)
     WHERE status = 'queued';
--- reap_expired_runs() and health's expired-lease count.
-CREATE INDEX runs_lease_expires_idx ON megaforce.runs (lease_expires_at)
-    WHERE status = 'running';
+-- reap_expired_runs() and the expired-lease count read the running runs
+-- through runs_one_running_per_source: they are few, and every index on this
+-- hot table costs each claim and completion a write.
 CREATE INDEX runs_input_source_id_idx ON megaforce.runs (input_source_id, created_at);
-CREATE INDEX runs_created_by_idx ON megaforce.runs (created_by);
+-- No index on runs.created_by: users are never deleted, so its foreign key
+-- is never checked from the users side.
 
 -- ---------------------------------------------------------------------------
 -- documents
@@ -291,15 +292,12 @@ CREATE TRIGGER personas_touch_updated_at BEFORE UPDATE ON megaforce.personas
     FOR EACH ROW EXECUTE FUNCTION megaforce.touch_updated_at();
 CREATE TRIGGER input_sources_touch_updated_at BEFORE UPDATE ON megaforce.input_sources
     FOR EACH ROW EXECUTE FUNCTION megaforce.touch_updated_at();
-CREATE TRIGGER runs_touch_updated_at BEFORE UPDATE ON megaforce.runs
-    FOR EACH ROW EXECUTE FUNCTION megaforce.touch_updated_at();
+-- runs and output_schemas: updated_at is kept by their state triggers.
 CREATE TRIGGER documents_touch_updated_at BEFORE UPDATE ON megaforce.documents
     FOR EACH ROW EXECUTE FUNCTION megaforce.touch_updated_at();
 CREATE TRIGGER documents_set_content_sha256 BEFORE INSERT OR UPDATE OF content, content_sha256
     ON megaforce.documents
     FOR EACH ROW EXECUTE FUNCTION megaforce.set_content_sha256();
-CREATE TRIGGER output_schemas_touch_updated_at BEFORE UPDATE ON megaforce.output_schemas
-    FOR EACH ROW EXECUTE FUNCTION megaforce.touch_updated_at();
 
 -- ---------------------------------------------------------------------------
 -- Users (SPEC §5). SECURITY DEFINER: they read or write password_hash, which

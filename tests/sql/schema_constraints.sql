@@ -47,8 +47,7 @@ SELECT indexes_are('megaforce', 'personas', ARRAY['personas_pkey', 'personas_own
 SELECT indexes_are('megaforce', 'input_sources', ARRAY['input_sources_pkey', 'input_sources_owner_id_idx',
     'input_sources_persona_id_idx', 'input_sources_due_idx']);
 SELECT indexes_are('megaforce', 'runs', ARRAY['runs_pkey', 'runs_one_queued_per_source',
-    'runs_one_running_per_source', 'runs_claim_order_idx', 'runs_lease_expires_idx',
-    'runs_input_source_id_idx', 'runs_created_by_idx']);
+    'runs_one_running_per_source', 'runs_claim_order_idx', 'runs_input_source_id_idx']);
 SELECT indexes_are('megaforce', 'documents', ARRAY['documents_pkey', 'documents_owner_id_idx',
     'documents_persona_id_idx', 'documents_input_source_id_idx', 'documents_run_id_idx',
     'documents_content_sha256_idx']);
@@ -66,7 +65,7 @@ SELECT index_is_unique('megaforce', 'runs', 'runs_one_running_per_source');
 
 -- updated_at triggers.
 SELECT trigger_is('megaforce'::name, t::name, (t || '_touch_updated_at')::name, 'megaforce'::name, 'touch_updated_at'::name)
-FROM unnest(ARRAY['users', 'personas', 'input_sources', 'runs', 'documents', 'output_schemas']) t;
+FROM unnest(ARRAY['users', 'personas', 'input_sources', 'documents']) t;
 SELECT trigger_is('megaforce', 'documents', 'documents_set_content_sha256', 'megaforce', 'set_content_sha256');
 
 -- Every table and sequence is an extension configuration table: pg_dump keeps its rows.

@@ -1,6 +1,6 @@
 -- updated_at is kept by the C++ trigger; documents.content_sha256 follows content.
 BEGIN;
-SELECT plan(7);
+SELECT plan(9);
 
 INSERT INTO megaforce.users (id, email, created_at, updated_at)
 VALUES ('00000000-0000-0000-0000-0000000000a1', 'ada@example.com', '2001-01-01', '2001-01-01');
@@ -25,6 +25,16 @@ INSERT INTO megaforce.documents (owner_id, kind, content_sha256)
 VALUES ('00000000-0000-0000-0000-0000000000a1', 'source_material', repeat('a', 64));
 SELECT is((SELECT content_sha256 FROM megaforce.documents WHERE content IS NULL), repeat('a', 64),
           'a document without content keeps the fingerprint it was given');
+
+-- runs and output_schemas keep updated_at in their state triggers.
+INSERT INTO megaforce.input_sources (id, owner_id, name, kind)
+VALUES ('00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a1', 'Feed', 'rss');
+INSERT INTO megaforce.runs (input_source_id, updated_at) VALUES ('00000000-0000-0000-0000-0000000000c1', '2001-01-01');
+UPDATE megaforce.runs SET priority = 3, updated_at = '1999-01-01';
+SELECT is((SELECT updated_at FROM megaforce.runs), now(), 'runs: UPDATE keeps updated_at');
+INSERT INTO megaforce.output_schemas (owner_id, title) VALUES ('00000000-0000-0000-0000-0000000000a1', 'T');
+UPDATE megaforce.output_schemas SET schema_name = 'blog', updated_at = '1999-01-01';
+SELECT is((SELECT updated_at FROM megaforce.output_schemas), now(), 'output_schemas: UPDATE keeps updated_at');
 
 SELECT * FROM finish();
 ROLLBACK;
