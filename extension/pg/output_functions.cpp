@@ -20,6 +20,7 @@ extern "C" {
 #include "core/approval.hpp"
 #include "core/error.hpp"
 #include "core/uuid.hpp"
+#include "pg/args.hpp"
 #include "pg/boundary.hpp"
 #include "pg/output_request.hpp"
 #include "pg/spi.hpp"
@@ -40,30 +41,13 @@ mpg::KeptPlan g_create{
     "VALUES ($1, $2, $3, $4, $5, $6) RETURNING o",
     6, {UUIDOID, TEXTOID, JSONBOID, TEXTOID, UUIDOID, UUIDOID}};
 
-std::optional<std::string> optional_text_arg(FunctionCallInfo fcinfo, int n) {
-  if (PG_NARGS() <= n || PG_ARGISNULL(n)) return std::nullopt;
-  return mpg::text_of(PG_GETARG_DATUM(n));
-}
-
-megaforce::Uuid required_uuid_arg(FunctionCallInfo fcinfo, int n, const char* name) {
-  if (PG_ARGISNULL(n))
-    throw megaforce::invalid_parameter(std::string(name) + " must not be null");
-  return mpg::uuid_of(PG_GETARG_DATUM(n));
-}
-
 // Runs `plan` inside SPI and returns its single RETURNING row (a composite
 // Datum) copied out of SPI's memory, or nullopt when no row was affected.
 std::optional<Datum> run_returning_row(mpg::KeptPlan& plan, const Datum* args, const char* nulls) {
   mpg::spi_connect();
   uint64 rows = mpg::execute(plan, args, nulls, false);
   std::optional<Datum> result;
-  if (rows > 0) {
-    result = mpg::pg_call([] {
-      bool is_null = false;
-      Datum row = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-      return SPI_datumTransfer(row, false, -1);
-    });
-  }
+  if (rows > 0) result = mpg::first_result_column();
   mpg::spi_finish();
   return result;
 }
@@ -72,12 +56,12 @@ std::optional<Datum> run_returning_row(mpg::KeptPlan& plan, const Datum* args, c
 // expected_revision, all asserted by the caller and checked by the trigger.
 Datum transition(FunctionCallInfo fcinfo, const std::string& to_status, int actor_arg,
                  int comment_arg, int expected_revision_arg) {
-  megaforce::Uuid output_id = required_uuid_arg(fcinfo, 0, "output_id");
+  megaforce::Uuid output_id = mpg::required_uuid_arg(fcinfo, 0, "output_id");
   mpg::OutputRequest request;
   request.output_id = output_id;
   request.to_status = to_status;
   if (!PG_ARGISNULL(actor_arg)) request.actor = mpg::uuid_of(PG_GETARG_DATUM(actor_arg));
-  request.comment = optional_text_arg(fcinfo, comment_arg).value_or("");
+  request.comment = mpg::optional_text_arg(fcinfo, comment_arg).value_or("");
   if (expected_revision_arg >= 0 && PG_NARGS() > expected_revision_arg &&
       !PG_ARGISNULL(expected_revision_arg))
     request.expected_revision = PG_GETARG_INT32(expected_revision_arg);
@@ -97,8 +81,7 @@ Datum named_transition(FunctionCallInfo fcinfo, ap::Action action) {
 }  // namespace
 
 MF_FUNCTION(megaforce_transition_output) {
-  if (PG_ARGISNULL(1)) throw megaforce::invalid_parameter("to_status must not be null");
-  std::string to_status = mpg::text_of(PG_GETARG_DATUM(1));
+  std::string to_status = mpg::required_text_arg(fcinfo, 1, "to_status");
   return transition(fcinfo, to_status, 2, 3, 4);
 }
 

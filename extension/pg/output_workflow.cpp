@@ -92,8 +92,6 @@ bool column_changed(HeapTuple old_row, HeapTuple new_row, TupleDesc desc, const 
   });
 }
 
-Datum now_datum() { return TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()); }
-
 HeapTuple before_insert(HeapTuple row, TupleDesc desc) {
   std::optional<std::string> status = mpg::text_column(row, desc, "status");
   if (status && *status != "draft")
@@ -106,7 +104,7 @@ HeapTuple before_insert(HeapTuple row, TupleDesc desc) {
 
   mpg::RowChanges changes(desc);
   changes.set("revision", Int32GetDatum(1));
-  changes.set("created_at", now_datum());
+  changes.set("created_at", mpg::transaction_now_datum());
   for (const char* name : {"submitted_at", "reviewed_by", "reviewed_at", "published_at"})
     changes.set_null(name);
   return changes.apply(row);
@@ -145,7 +143,7 @@ HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
   mpg::RowChanges changes(desc);
   for (const char* name : kTriggerColumns) changes.copy_from(old_row, name);
   // updated_at too: one trigger call per row instead of two on this hot path.
-  changes.set("updated_at", now_datum());
+  changes.set("updated_at", mpg::transaction_now_datum());
   if (!edited && !transition) return changes.apply(new_row);
 
   Uuid owner = required_uuid(old_row, desc, "owner_id");
@@ -163,16 +161,16 @@ HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
     ++revision;
     switch (target) {
       case ap::Status::kPendingReview:
-        changes.set("submitted_at", now_datum());
+        changes.set("submitted_at", mpg::transaction_now_datum());
         break;
       case ap::Status::kApproved:
       case ap::Status::kChangesRequested:
       case ap::Status::kRejected:
         changes.set("reviewed_by", mpg::uuid_datum(*megaforce::parse_uuid(actor->id)));
-        changes.set("reviewed_at", now_datum());
+        changes.set("reviewed_at", mpg::transaction_now_datum());
         break;
       case ap::Status::kPublished:
-        changes.set("published_at", now_datum());
+        changes.set("published_at", mpg::transaction_now_datum());
         break;
       default:
         break;

@@ -5,6 +5,8 @@
 extern "C" {
 #include "postgres.h"
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "utils/timestamp.h"
 }
 
 #include <optional>
@@ -21,6 +23,9 @@ std::optional<int32> int_column(HeapTuple row, TupleDesc desc, const char* name)
 // Whether column `name` holds the same bytes in both rows (a changed
 // representation of an equal value counts as a change).
 bool same_column(HeapTuple a, HeapTuple b, TupleDesc desc, const char* name);
+
+// now(): the transaction's timestamp, what the timestamp columns default to.
+inline Datum transaction_now_datum() { return TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()); }
 
 // Collects column replacements and applies them in one heap_modify_tuple.
 class RowChanges {

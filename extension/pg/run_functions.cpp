@@ -29,6 +29,7 @@ extern "C" {
 #include "core/runs.hpp"
 #include "core/uuid.hpp"
 #include "pg/actors.hpp"
+#include "pg/args.hpp"
 #include "pg/boundary.hpp"
 #include "pg/spi.hpp"
 #include "pg/subtransaction.hpp"
@@ -143,11 +144,6 @@ mpg::KeptPlan g_advance_source{
 
 std::string id_text(const Uuid& id) { return megaforce::to_string(id); }
 
-Uuid required_uuid(FunctionCallInfo fcinfo, int n, const char* name) {
-  if (PG_ARGISNULL(n)) throw megaforce::invalid_parameter(std::string(name) + " must not be null");
-  return mpg::uuid_of(PG_GETARG_DATUM(n));
-}
-
 int64 interval_usec(const Interval* span) {
   return span->time + static_cast<int64>(span->day) * USECS_PER_DAY +
          static_cast<int64>(span->month) * DAYS_PER_MONTH * USECS_PER_DAY;
@@ -155,14 +151,6 @@ int64 interval_usec(const Interval* span) {
 
 Datum value(int column, bool* is_null) {
   return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column, is_null);
-}
-
-// The first column of the first result row, copied out of SPI's memory.
-Datum row_result() {
-  return mpg::pg_call([] {
-    bool is_null = false;
-    return SPI_datumTransfer(value(1, &is_null), false, -1);
-  });
 }
 
 // An actor who may enqueue, cancel or retry: an active user who is not a viewer (42501).
@@ -208,9 +196,9 @@ Datum enqueue(const EnqueueRequest& request) {
   // INSERT and SELECT; then the INSERT can succeed on the next pass.
   for (int pass = 0; pass < 5; ++pass) {
     CHECK_FOR_INTERRUPTS();
-    if (mpg::execute(g_insert_run, args, nulls, false) > 0) return row_result();
+    if (mpg::execute(g_insert_run, args, nulls, false) > 0) return mpg::first_result_column();
     Datum source_arg[1] = {args[0]};
-    if (mpg::execute(g_queued_run_of_source, source_arg, nullptr, false, 1) > 0) return row_result();
+    if (mpg::execute(g_queued_run_of_source, source_arg, nullptr, false, 1) > 0) return mpg::first_result_column();
   }
   throw Error(sqlstate::kSerializationFailure,
               "could not enqueue a run for input source " + id_text(request.source) + ": it kept changing");
@@ -261,7 +249,7 @@ Datum set_state(const Uuid& run, const char* status, const std::optional<std::st
                    run_after ? TimestampTzGetDatum(*run_after) : Datum(0)};
   char nulls[4] = {' ', ' ', error ? ' ' : 'n', run_after ? ' ' : 'n'};
   mpg::execute(g_set_state, args, nulls, false);
-  return row_result();
+  return mpg::first_result_column();
 }
 
 // A run whose attempt failed goes back to the queue at `run_after` while
@@ -281,23 +269,20 @@ Datum requeue_or_fail(const Uuid& run, const LockedRun& locked, const std::strin
                    std::nullopt);
 }
 
-TimestampTz transaction_now() { return GetCurrentTransactionStartTimestamp(); }
-
 }  // namespace
 
 // enqueue_run(input_source_id, actor_id default null, priority default 0,
 //             run_after default now(), trigger default 'manual') returns runs
 MF_FUNCTION(megaforce_enqueue_run) {
   EnqueueRequest request;
-  request.source = required_uuid(fcinfo, 0, "input_source_id");
+  request.source = mpg::required_uuid_arg(fcinfo, 0, "input_source_id");
   if (!PG_ARGISNULL(1)) request.actor = mpg::uuid_of(PG_GETARG_DATUM(1));
   if (PG_ARGISNULL(2)) throw megaforce::invalid_parameter("priority must not be null");
   request.priority = PG_GETARG_INT32(2);
   if (PG_ARGISNULL(3)) throw megaforce::invalid_parameter("run_after must not be null");
   request.run_after = PG_GETARG_TIMESTAMPTZ(3);
   if (TIMESTAMP_NOT_FINITE(request.run_after)) throw megaforce::invalid_parameter("run_after must be finite");
-  if (PG_ARGISNULL(4)) throw megaforce::invalid_parameter("trigger must not be null");
-  request.trigger = mpg::text_of(PG_GETARG_DATUM(4));
+  request.trigger = mpg::required_text_arg(fcinfo, 4, "trigger");
   rs::check_trigger(request.trigger);
   return mpg::with_spi([&] {
     if (request.actor) require_actor(*request.actor, "enqueue runs");
@@ -339,8 +324,8 @@ MF_FUNCTION(megaforce_claim_runs) {
 
 // heartbeat_run(run_id, lease_token, lease default '5 minutes') returns timestamptz
 MF_FUNCTION(megaforce_heartbeat_run) {
-  Uuid run = required_uuid(fcinfo, 0, "run_id");
-  Uuid token = required_uuid(fcinfo, 1, "lease_token");
+  Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
+  Uuid token = mpg::required_uuid_arg(fcinfo, 1, "lease_token");
   if (PG_ARGISNULL(2)) throw megaforce::invalid_parameter("lease must not be null");
   Interval* lease = PG_GETARG_INTERVAL_P(2);
   rs::check_lease(interval_usec(lease));
@@ -355,8 +340,8 @@ MF_FUNCTION(megaforce_heartbeat_run) {
 
 // complete_run(run_id, lease_token, result default '{}') returns runs
 MF_FUNCTION(megaforce_complete_run) {
-  Uuid run = required_uuid(fcinfo, 0, "run_id");
-  Uuid token = required_uuid(fcinfo, 1, "lease_token");
+  Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
+  Uuid token = mpg::required_uuid_arg(fcinfo, 1, "lease_token");
   Datum result = PG_ARGISNULL(2) ? mpg::pg_call([] {
     return DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
   }) : PG_GETARG_DATUM(2);
@@ -364,31 +349,30 @@ MF_FUNCTION(megaforce_complete_run) {
     lock_fenced(run, token);
     Datum args[2] = {mpg::uuid_datum(run), result};
     mpg::execute(g_complete, args, nullptr, false);
-    return row_result();
+    return mpg::first_result_column();
   });
 }
 
 // fail_run(run_id, lease_token, error, retry default true) returns runs
 MF_FUNCTION(megaforce_fail_run) {
-  Uuid run = required_uuid(fcinfo, 0, "run_id");
-  Uuid token = required_uuid(fcinfo, 1, "lease_token");
+  Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
+  Uuid token = mpg::required_uuid_arg(fcinfo, 1, "lease_token");
   std::string error = PG_ARGISNULL(2) ? std::string("failed") : mpg::text_of(PG_GETARG_DATUM(2));
   bool retry = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
   return mpg::with_spi([&] {
     LockedRun locked = lock_fenced(run, token);
     if (!retry) return set_state(run, "failed", error, std::nullopt);
-    TimestampTz due = transaction_now() + rs::retry_backoff_seconds(locked.attempt) * USECS_PER_SEC;
+    TimestampTz due = GetCurrentTransactionStartTimestamp() + rs::retry_backoff_seconds(locked.attempt) * USECS_PER_SEC;
     return requeue_or_fail(run, locked, error, due);
   });
 }
 
 // cancel_run(run_id, actor_id, reason default null) returns runs
 MF_FUNCTION(megaforce_cancel_run) {
-  Uuid run = required_uuid(fcinfo, 0, "run_id");
+  Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
   if (PG_ARGISNULL(1)) throw Error(sqlstate::kInsufficientPrivilege, "no actor for cancelling run " + id_text(run));
   Uuid actor = mpg::uuid_of(PG_GETARG_DATUM(1));
-  std::optional<std::string> reason;
-  if (!PG_ARGISNULL(2)) reason = mpg::text_of(PG_GETARG_DATUM(2));
+  std::optional<std::string> reason = mpg::optional_text_arg(fcinfo, 2);
   return mpg::with_spi([&] {
     std::optional<LockedRun> locked = lock_run(run);
     if (!locked) throw Error(sqlstate::kNoDataFound, "run " + id_text(run) + " does not exist");
@@ -405,7 +389,7 @@ MF_FUNCTION(megaforce_cancel_run) {
 
 // retry_run(run_id, actor_id) returns runs: failed -> queued, attempt 0, due at once.
 MF_FUNCTION(megaforce_retry_run) {
-  Uuid run = required_uuid(fcinfo, 0, "run_id");
+  Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
   if (PG_ARGISNULL(1)) throw Error(sqlstate::kInsufficientPrivilege, "no actor for retrying run " + id_text(run));
   Uuid actor = mpg::uuid_of(PG_GETARG_DATUM(1));
   return mpg::with_spi([&] {
@@ -422,7 +406,7 @@ MF_FUNCTION(megaforce_retry_run) {
                       " is already queued for its source");
     Datum args[1] = {mpg::uuid_datum(run)};
     mpg::execute(g_retry, args, nullptr, false);
-    return row_result();
+    return mpg::first_result_column();
   });
 }
 
@@ -455,7 +439,7 @@ MF_FUNCTION(megaforce_reap_expired_runs) {
     }
     for (const Expired& e : expired) {
       CHECK_FOR_INTERRUPTS();
-      requeue_or_fail(e.id, e.run, e.note, transaction_now());
+      requeue_or_fail(e.id, e.run, e.note, GetCurrentTransactionStartTimestamp());
     }
     return static_cast<int32>(expired.size());
   });

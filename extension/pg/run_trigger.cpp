@@ -47,8 +47,6 @@ constexpr int64 kDefaultLeaseUsec = 5 * USECS_PER_MINUTE;
 mpg::KeptPlan g_source{"SELECT is_active, max_attempts FROM megaforce.input_sources WHERE id = $1", 1,
                        {UUIDOID}};
 
-Datum now_datum() { return TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()); }
-
 Uuid fresh_token() {
   Uuid token{};
   if (!pg_strong_random(token.data(), token.size()))
@@ -98,7 +96,7 @@ HeapTuple before_insert(HeapTuple row, TupleDesc desc) {
 HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
   mpg::RowChanges changes(desc);
   // updated_at too: one trigger call per row instead of two on the queue's hot path.
-  changes.set("updated_at", now_datum());
+  changes.set("updated_at", mpg::transaction_now_datum());
   std::string old_status = mpg::text_column(old_row, desc, "status").value_or("");
   std::string new_status = mpg::text_column(new_row, desc, "status").value_or("");
   if (new_status == old_status) {
@@ -116,7 +114,7 @@ HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
   switch (to) {
     case rs::Status::kRunning: {
       changes.set("attempt", Int32GetDatum(attempt + 1));
-      changes.set("started_at", now_datum());
+      changes.set("started_at", mpg::transaction_now_datum());
       changes.set_null("finished_at");
       changes.set("lease_token", mpg::uuid_datum(fresh_token()));
       bool lease_null = false;
@@ -128,7 +126,7 @@ HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
     }
     case rs::Status::kQueued:
       if (*from == rs::Status::kFailed) changes.set("attempt", Int32GetDatum(0));  // a manual retry
-      changes.set("queued_at", now_datum());
+      changes.set("queued_at", mpg::transaction_now_datum());
       changes.set_null("finished_at");
       for (const char* name : {"lease_token", "lease_expires_at", "claimed_by"}) changes.set_null(name);
       break;
@@ -137,7 +135,7 @@ HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
     case rs::Status::kCancelled:
       // The token stays: presenting it again is refused as "already finished".
       changes.copy_from(old_row, "lease_token");
-      changes.set("finished_at", now_datum());
+      changes.set("finished_at", mpg::transaction_now_datum());
       changes.set_null("lease_expires_at");
       break;
   }

@@ -43,6 +43,14 @@ void spi_finish() {
   pg_call([] { SPI_finish(); });
 }
 
+Datum first_result_column() {
+  return pg_call([] {
+    bool is_null = false;
+    Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    return SPI_datumTransfer(value, false, -1);
+  });
+}
+
 int column_number(TupleDesc desc, const char* name) {
   int number = SPI_fnumber(desc, name);
   if (number <= 0)

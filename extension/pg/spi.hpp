@@ -44,6 +44,10 @@ auto with_spi(Body&& body) {
   return result;
 }
 
+// The first column of the first row of the last SPI result, copied out of
+// SPI's memory into the caller's (for a function's return value).
+Datum first_result_column();
+
 // Column `name` of `tuple`, by name (an internal error when it does not exist).
 Datum column(HeapTuple tuple, TupleDesc desc, const char* name, bool* is_null);
 int column_number(TupleDesc desc, const char* name);

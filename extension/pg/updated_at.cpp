@@ -9,6 +9,7 @@ extern "C" {
 }
 
 #include "pg/boundary.hpp"
+#include "pg/row_access.hpp"
 #include "pg/trigger_args.hpp"
 
 // Sets updated_at to the transaction's timestamp (what `now()` returns, the
@@ -23,7 +24,7 @@ MF_FUNCTION(megaforce_touch_updated_at) {
   if (column <= 0)
     throw megaforce::Error(megaforce::sqlstate::kInternalError,
                            "touch_updated_at(): table has no updated_at column");
-  Datum value = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+  Datum value = megaforce::pg::transaction_now_datum();
   bool is_null = false;
   HeapTuple changed =
       heap_modify_tuple_by_cols(trigger->tg_newtuple, desc, 1, &column, &value, &is_null);

@@ -15,6 +15,7 @@ extern "C" {
 #include "core/error.hpp"
 #include "core/password.hpp"
 #include "core/uuid.hpp"
+#include "pg/args.hpp"
 #include "pg/boundary.hpp"
 #include "pg/spi.hpp"
 
@@ -42,22 +43,16 @@ mpg::KeptPlan g_record_login{
     "password_hash = COALESCE($2, password_hash) WHERE id = $1",
     2, {UUIDOID, TEXTOID}};
 
-std::string required_text(FunctionCallInfo fcinfo, int n, const char* name) {
-  if (PG_ARGISNULL(n)) throw megaforce::invalid_parameter(std::string(name) + " must not be null");
-  return mpg::text_of(PG_GETARG_DATUM(n));
-}
-
 }  // namespace
 
 // create_user(email, display_name, role default 'editor', password default null) returns uuid
 MF_FUNCTION(megaforce_create_user) {
-  std::string email(megaforce::email::trim(required_text(fcinfo, 0, "email")));
+  std::string email(megaforce::email::trim(mpg::required_text_arg(fcinfo, 0, "email")));
   std::string problem = megaforce::email::problem(email);
   if (!problem.empty())
     throw megaforce::invalid_parameter("invalid email \"" + email + "\": " + problem);
-  std::optional<std::string> display_name;
-  if (!PG_ARGISNULL(1)) display_name = mpg::text_of(PG_GETARG_DATUM(1));
-  std::string role = required_text(fcinfo, 2, "role");
+  std::optional<std::string> display_name = mpg::optional_text_arg(fcinfo, 1);
+  std::string role = mpg::required_text_arg(fcinfo, 2, "role");
   if (!megaforce::approval::parse_role(role))
     throw megaforce::invalid_parameter("unknown role \"" + role + "\"", "Roles: admin, editor, reviewer, viewer.");
   std::optional<std::string> password_hash;
@@ -83,9 +78,8 @@ MF_FUNCTION(megaforce_create_user) {
 
 // set_password(user_id, password): argon2id, at least 8 characters.
 MF_FUNCTION(megaforce_set_password) {
-  if (PG_ARGISNULL(0)) throw megaforce::invalid_parameter("user_id must not be null");
-  megaforce::Uuid user_id = mpg::uuid_of(PG_GETARG_DATUM(0));
-  std::string password = required_text(fcinfo, 1, "password");
+  megaforce::Uuid user_id = mpg::required_uuid_arg(fcinfo, 0, "user_id");
+  std::string password = mpg::required_text_arg(fcinfo, 1, "password");
   pw::check_acceptable(password);
   std::string phc = pw::hash(password);
   mpg::spi_connect();
