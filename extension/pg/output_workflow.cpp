@@ -26,7 +26,6 @@ extern "C" {
 
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "core/approval.hpp"
 #include "core/error.hpp"
