@@ -32,6 +32,7 @@ extern "C" {
 #include "core/uuid.hpp"
 #include "pg/actors.hpp"
 #include "pg/boundary.hpp"
+#include "pg/history_chain.hpp"
 #include "pg/output_request.hpp"
 #include "pg/row_access.hpp"
 #include "pg/settings.hpp"
@@ -198,6 +199,7 @@ void write_history(const Uuid& output_id, std::optional<ap::Status> from, ap::St
                    has_comment ? mpg::text_datum(comment) : Datum(0),
                    Int32GetDatum(revision)};
   char nulls[6] = {' ', from ? ' ' : 'n', ' ', ' ', has_comment ? ' ' : 'n', ' '};
+  mpg::OutputLockedForHistory locked(output_id);  // by the UPDATE/INSERT this trigger follows
   mpg::execute(g_insert_history, args, nulls, false);
 }
 

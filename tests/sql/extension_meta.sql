@@ -12,8 +12,9 @@ SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'megaforce'),
           'is not relocatable');
 SELECT is((SELECT count(*)::int FROM megaforce.migration_log WHERE from_version IS NULL), 1,
           'migration_log holds exactly one install row');
-SELECT is((SELECT to_version FROM megaforce.migration_log ORDER BY id LIMIT 1), '1.0',
-          'the install row records the base version');
+SELECT is((SELECT to_version FROM megaforce.migration_log ORDER BY id LIMIT 1),
+          (SELECT default_version FROM pg_available_extensions WHERE name = 'megaforce'),
+          'a fresh install is one row, recording the version installed (head)');
 SELECT is((SELECT applied_by FROM megaforce.migration_log ORDER BY id LIMIT 1), current_user::text,
           'the install row records who installed it');
 SELECT throws_ok($$ALTER EXTENSION megaforce SET SCHEMA public$$, '0A000', NULL,

@@ -1,4 +1,4 @@
--- Schema 1.0 (SPEC §2): every table, column, type, nullability and default.
+-- Schema at head (SPEC §2; 1.1 adds approval_history.row_hash): every table, column, type, nullability and default.
 BEGIN;
 SELECT * FROM no_plan();
 
@@ -94,6 +94,7 @@ INSERT INTO expected_columns VALUES
   ('approval_history', 'comment', 'text', false, NULL),
   ('approval_history', 'revision', 'integer', true, NULL),
   ('approval_history', 'created_at', 'timestamp with time zone', true, 'now()'),
+  ('approval_history', 'row_hash', 'bytea', false, NULL),  -- from 1.1
   ('migration_log', 'id', 'bigint', true, NULL),
   ('migration_log', 'from_version', 'text', false, NULL),
   ('migration_log', 'to_version', 'text', true, NULL),
