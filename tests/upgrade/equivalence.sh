@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Upgrade-path equivalence (SPEC §8, issue 6), for every released version V:
+# install V and fill it with realistic rows; upgrade to head: the catalog is
+# the catalog of a fresh install at head, and every row survived; pg_dump and
+# restore of the upgraded database: same catalog, same rows, verify_history
+# clean; downgrade back to V: V's catalog again, the rows V can hold kept,
+# and the workflow still works there; upgrade again: still intact.
+set -uo pipefail
+source "$(dirname "$0")/../lib/tap.sh"
+source "$(dirname "$0")/../lib/upgrade.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+head=$(head_version)
+
+fresh_db mf_eq_head
+q -d mf_eq_head -c "CREATE EXTENSION megaforce"
+catalog mf_eq_head >"$work/catalog.head"
+
+for v in $(released_versions); do
+  db=mf_eq_from_${v//./_} restored=mf_eq_restored_${v//./_} base=mf_eq_base_${v//./_}
+  fresh_db "$base"
+  q -d "$base" -c "CREATE EXTENSION megaforce VERSION '$v'"
+  catalog "$base" >"$work/catalog.$v"
+
+  fresh_db "$db"
+  q -d "$db" -c "CREATE EXTENSION megaforce VERSION '$v'"
+  check "$v: filled with rows in every table and status" q -d "$db" -o /dev/null -f "$upgrade_dir/fill.sql"
+  snapshot "$db" "$work/rows.$v"
+
+  check "$v -> $head: ALTER EXTENSION megaforce UPDATE" q -d "$db" -c "ALTER EXTENSION megaforce UPDATE"
+  is "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'megaforce'")" "$head" \
+    "$v -> $head: installed version is head"
+  check "$v -> $head: catalog identical to a fresh install at head" \
+    diff "$work/catalog.head" <(catalog "$db")
+  check "$v -> $head: every row of every table survived with its values" same_rows "$db" "$work/rows.$v"
+  is "$(q -d "$db" -c "SELECT from_version || '->' || to_version FROM megaforce.migration_log ORDER BY id DESC LIMIT 1")" \
+    "$v->$head" "$v -> $head: migration_log records the step"
+  if [[ $(q -d "$db" -c "SELECT to_regprocedure('megaforce.verify_history(uuid)') IS NOT NULL") == t ]]; then
+    is "$(q -d "$db" -c "SELECT count(*) FROM megaforce.approval_history WHERE row_hash IS NULL")" 0 \
+      "$v -> $head: every history row was given its row_hash"
+    is "$(q -d "$db" -c "SELECT count(*) FROM megaforce.verify_history()")" 0 \
+      "$v -> $head: verify_history() finds every chain intact"
+  fi
+  snapshot "$db" "$work/rows.upgraded.$v"
+
+  # pg_dump + restore of the upgraded database (README "Backup and restore").
+  pg_dump -Fc -d "$db" -f "$work/dump.$v"
+  ok $? "$v -> $head: pg_dump"
+  fresh_db "$restored"
+  PGOPTIONS='-c session_replication_role=replica' pg_restore --exit-on-error -d "$restored" "$work/dump.$v"
+  ok $? "$v -> $head: pg_restore into a fresh database"
+  check "$v -> $head: restored catalog identical to head's" diff "$work/catalog.head" <(catalog "$restored")
+  check "$v -> $head: restored rows identical, table by table" same_rows "$restored" "$work/rows.upgraded.$v" restored
+  if [[ $(q -d "$restored" -c "SELECT to_regprocedure('megaforce.verify_history(uuid)') IS NOT NULL") == t ]]; then
+    is "$(q -d "$restored" -c "SELECT count(*) FROM megaforce.verify_history()")" 0 \
+      "$v -> $head: verify_history() clean after restore"
+  fi
+
+  # Back down to V.
+  [[ $v == "$head" ]] && continue
+  check "$head -> $v: ALTER EXTENSION megaforce UPDATE TO '$v'" \
+    q -d "$db" -c "ALTER EXTENSION megaforce UPDATE TO '$v'"
+  check "$head -> $v: catalog identical to a fresh install at $v" diff "$work/catalog.$v" <(catalog "$db")
+  check "$head -> $v: every row kept, in the columns $v has" same_rows "$db" "$work/rows.$v"
+  is "$(q -d "$db" -c "SELECT from_version || '->' || to_version FROM megaforce.migration_log ORDER BY id DESC LIMIT 1")" \
+    "$head->$v" "$head -> $v: migration_log records the step"
+  check "$head -> $v: the workflow still works (a new output, submitted)" q -d "$db" -c "
+    SELECT megaforce.submit_output((megaforce.create_output(id, 'after downgrade', '{}')).id, id)
+    FROM megaforce.users WHERE lower(email) = 'editor@example.com'"
+  check "$head -> $v -> $head: upgrading again works" q -d "$db" -c "ALTER EXTENSION megaforce UPDATE"
+  check "$head -> $v -> $head: catalog identical to head's again" diff "$work/catalog.head" <(catalog "$db")
+  if [[ $(q -d "$db" -c "SELECT to_regprocedure('megaforce.verify_history(uuid)') IS NOT NULL") == t ]]; then
+    is "$(q -d "$db" -c "SELECT count(*) FROM megaforce.verify_history()")" 0 \
+      "$head -> $v -> $head: every chain intact, rows written at $v included"
+  fi
+  for d in "$db" "$restored" "$base"; do q -d postgres -c "DROP DATABASE $d"; done
+done
+q -d postgres -c "DROP DATABASE mf_eq_head"
+done_testing
