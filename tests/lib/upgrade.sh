@@ -15,8 +15,8 @@ fresh_db() {
   q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
 }
 
-# catalog DB: the extension's catalog as sorted lines (tests/upgrade/catalog.sql).
-catalog() { q -d "$1" -f "$upgrade_dir/catalog.sql"; }
+# catalog DB: the extension's catalog as sorted lines (client/schema_catalog.sql).
+catalog() { PGOPTIONS="-c search_path=pg_catalog" q -d "$1" -F " | " -f "$repo_root/client/schema_catalog.sql"; }
 
 # The tables of the extension in DB, one per line.
 extension_tables() {

@@ -33,8 +33,10 @@ for v in $(released_versions); do
   check "$v -> $head: catalog identical to a fresh install at head" \
     diff "$work/catalog.head" <(catalog "$db")
   check "$v -> $head: every row of every table survived with its values" same_rows "$db" "$work/rows.$v"
-  is "$(q -d "$db" -c "SELECT from_version || '->' || to_version FROM megaforce.migration_log ORDER BY id DESC LIMIT 1")" \
-    "$v->$head" "$v -> $head: migration_log records the step"
+  if [[ $v != "$head" ]]; then
+    is "$(q -d "$db" -c "SELECT from_version || '->' || to_version FROM megaforce.migration_log ORDER BY id DESC LIMIT 1")" \
+      "$v->$head" "$v -> $head: migration_log records the step"
+  fi
   if [[ $(q -d "$db" -c "SELECT to_regprocedure('megaforce.verify_history(uuid)') IS NOT NULL") == t ]]; then
     is "$(q -d "$db" -c "SELECT count(*) FROM megaforce.approval_history WHERE row_hash IS NULL")" 0 \
       "$v -> $head: every history row was given its row_hash"

@@ -1,0 +1,43 @@
+// Running a migration (upgrade, downgrade, reset): one transaction, an
+// advisory lock so two operators cannot migrate at once, lock_timeout so a
+// step waiting on a busy table fails fast, one ALTER EXTENSION per step with
+// its duration printed. When a step fails the transaction rolls back and the
+// database stays at its old version.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg.hpp"
+
+namespace megaforce::client {
+
+struct MigrationStep {
+  std::optional<std::string> from;  // nullopt: CREATE EXTENSION
+  std::optional<std::string> to;    // nullopt: DROP EXTENSION
+  std::string sql;
+};
+
+// The steps that take the database from `installed` along `path` (versions,
+// the first being the installed one unless nothing is installed).
+std::vector<MigrationStep> steps_along(const std::optional<std::string>& installed,
+                                       const std::vector<std::string>& path);
+
+struct MigrationOptions {
+  std::string lock_timeout = "5s";
+  bool json = false;
+};
+
+// The statements run_migration() would send, for --sql.
+std::string migration_sql(const std::vector<MigrationStep>& steps, const MigrationOptions& options);
+
+// Runs the steps in one transaction; `replan` is called once the advisory
+// lock is held, with the version installed then, and returns the steps still
+// to do (another operator may have migrated meanwhile). Prints each step.
+void run_migration(const Connection& conn, const std::vector<MigrationStep>& planned,
+                   const MigrationOptions& options,
+                   const std::function<std::vector<MigrationStep>(const std::optional<std::string>&)>& replan);
+
+}  // namespace megaforce::client
