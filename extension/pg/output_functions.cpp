@@ -22,6 +22,7 @@ extern "C" {
 #include "core/uuid.hpp"
 #include "pg/args.hpp"
 #include "pg/boundary.hpp"
+#include "pg/standby.hpp"
 #include "pg/output_request.hpp"
 #include "pg/spi.hpp"
 
@@ -80,22 +81,22 @@ Datum named_transition(FunctionCallInfo fcinfo, ap::Action action) {
 
 }  // namespace
 
-MF_FUNCTION(megaforce_transition_output) {
+MF_WRITE_FUNCTION(megaforce_transition_output, "transition_output") {
   std::string to_status = mpg::required_text_arg(fcinfo, 1, "to_status");
   return transition(fcinfo, to_status, 2, 3, 4);
 }
 
-MF_FUNCTION(megaforce_submit_output) { return named_transition(fcinfo, ap::Action::kSubmit); }
-MF_FUNCTION(megaforce_approve_output) { return named_transition(fcinfo, ap::Action::kApprove); }
-MF_FUNCTION(megaforce_request_changes) { return named_transition(fcinfo, ap::Action::kRequestChanges); }
-MF_FUNCTION(megaforce_reject_output) { return named_transition(fcinfo, ap::Action::kReject); }
-MF_FUNCTION(megaforce_reopen_output) { return named_transition(fcinfo, ap::Action::kReopen); }
-MF_FUNCTION(megaforce_publish_output) { return named_transition(fcinfo, ap::Action::kPublish); }
-MF_FUNCTION(megaforce_archive_output) { return named_transition(fcinfo, ap::Action::kArchive); }
+MF_WRITE_FUNCTION(megaforce_submit_output, "submit_output") { return named_transition(fcinfo, ap::Action::kSubmit); }
+MF_WRITE_FUNCTION(megaforce_approve_output, "approve_output") { return named_transition(fcinfo, ap::Action::kApprove); }
+MF_WRITE_FUNCTION(megaforce_request_changes, "request_changes") { return named_transition(fcinfo, ap::Action::kRequestChanges); }
+MF_WRITE_FUNCTION(megaforce_reject_output, "reject_output") { return named_transition(fcinfo, ap::Action::kReject); }
+MF_WRITE_FUNCTION(megaforce_reopen_output, "reopen_output") { return named_transition(fcinfo, ap::Action::kReopen); }
+MF_WRITE_FUNCTION(megaforce_publish_output, "publish_output") { return named_transition(fcinfo, ap::Action::kPublish); }
+MF_WRITE_FUNCTION(megaforce_archive_output, "archive_output") { return named_transition(fcinfo, ap::Action::kArchive); }
 
 // create_output(owner_id, title, content, schema_name, run_id, persona_id):
 // an INSERT, so the trigger checks the owner exactly as for a plain INSERT.
-MF_FUNCTION(megaforce_create_output) {
+MF_WRITE_FUNCTION(megaforce_create_output, "create_output") {
   if (PG_ARGISNULL(0)) throw megaforce::invalid_parameter("owner_id must not be null");
   if (PG_ARGISNULL(1)) throw megaforce::invalid_parameter("title must not be null");
   if (PG_ARGISNULL(2)) throw megaforce::invalid_parameter("content must not be null");

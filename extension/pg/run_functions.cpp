@@ -31,6 +31,7 @@ extern "C" {
 #include "pg/actors.hpp"
 #include "pg/args.hpp"
 #include "pg/boundary.hpp"
+#include "pg/standby.hpp"
 #include "pg/spi.hpp"
 #include "pg/subtransaction.hpp"
 #include "pg/timezone.hpp"
@@ -273,7 +274,7 @@ Datum requeue_or_fail(const Uuid& run, const LockedRun& locked, const std::strin
 
 // enqueue_run(input_source_id, actor_id default null, priority default 0,
 //             run_after default now(), trigger default 'manual') returns runs
-MF_FUNCTION(megaforce_enqueue_run) {
+MF_WRITE_FUNCTION(megaforce_enqueue_run, "enqueue_run") {
   EnqueueRequest request;
   request.source = mpg::required_uuid_arg(fcinfo, 0, "input_source_id");
   if (!PG_ARGISNULL(1)) request.actor = mpg::uuid_of(PG_GETARG_DATUM(1));
@@ -291,7 +292,7 @@ MF_FUNCTION(megaforce_enqueue_run) {
 }
 
 // claim_runs(worker, max_runs default 1, lease default '5 minutes') returns setof runs
-MF_FUNCTION(megaforce_claim_runs) {
+MF_WRITE_FUNCTION(megaforce_claim_runs, "claim_runs") {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
     throw megaforce::invalid_parameter("worker, max_runs and lease must not be null");
   std::string worker = mpg::text_of(PG_GETARG_DATUM(0));
@@ -323,7 +324,7 @@ MF_FUNCTION(megaforce_claim_runs) {
 }
 
 // heartbeat_run(run_id, lease_token, lease default '5 minutes') returns timestamptz
-MF_FUNCTION(megaforce_heartbeat_run) {
+MF_WRITE_FUNCTION(megaforce_heartbeat_run, "heartbeat_run") {
   Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
   Uuid token = mpg::required_uuid_arg(fcinfo, 1, "lease_token");
   if (PG_ARGISNULL(2)) throw megaforce::invalid_parameter("lease must not be null");
@@ -339,7 +340,7 @@ MF_FUNCTION(megaforce_heartbeat_run) {
 }
 
 // complete_run(run_id, lease_token, result default '{}') returns runs
-MF_FUNCTION(megaforce_complete_run) {
+MF_WRITE_FUNCTION(megaforce_complete_run, "complete_run") {
   Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
   Uuid token = mpg::required_uuid_arg(fcinfo, 1, "lease_token");
   Datum result = PG_ARGISNULL(2) ? mpg::pg_call([] {
@@ -354,7 +355,7 @@ MF_FUNCTION(megaforce_complete_run) {
 }
 
 // fail_run(run_id, lease_token, error, retry default true) returns runs
-MF_FUNCTION(megaforce_fail_run) {
+MF_WRITE_FUNCTION(megaforce_fail_run, "fail_run") {
   Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
   Uuid token = mpg::required_uuid_arg(fcinfo, 1, "lease_token");
   std::string error = PG_ARGISNULL(2) ? std::string("failed") : mpg::text_of(PG_GETARG_DATUM(2));
@@ -368,7 +369,7 @@ MF_FUNCTION(megaforce_fail_run) {
 }
 
 // cancel_run(run_id, actor_id, reason default null) returns runs
-MF_FUNCTION(megaforce_cancel_run) {
+MF_WRITE_FUNCTION(megaforce_cancel_run, "cancel_run") {
   Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
   if (PG_ARGISNULL(1)) throw Error(sqlstate::kInsufficientPrivilege, "no actor for cancelling run " + id_text(run));
   Uuid actor = mpg::uuid_of(PG_GETARG_DATUM(1));
@@ -388,7 +389,7 @@ MF_FUNCTION(megaforce_cancel_run) {
 }
 
 // retry_run(run_id, actor_id) returns runs: failed -> queued, attempt 0, due at once.
-MF_FUNCTION(megaforce_retry_run) {
+MF_WRITE_FUNCTION(megaforce_retry_run, "retry_run") {
   Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
   if (PG_ARGISNULL(1)) throw Error(sqlstate::kInsufficientPrivilege, "no actor for retrying run " + id_text(run));
   Uuid actor = mpg::uuid_of(PG_GETARG_DATUM(1));
@@ -412,7 +413,7 @@ MF_FUNCTION(megaforce_retry_run) {
 
 // reap_expired_runs() returns integer: running runs whose lease expired go
 // back to the queue at once (or fail when no attempt remains).
-MF_FUNCTION(megaforce_reap_expired_runs) {
+MF_WRITE_FUNCTION(megaforce_reap_expired_runs, "reap_expired_runs") {
   struct Expired {
     Uuid id;
     LockedRun run;
@@ -450,7 +451,7 @@ MF_FUNCTION(megaforce_reap_expired_runs) {
 // active scheduled source that is due, next_run_at advanced past `at`.
 // Each source is its own subtransaction: one that fails is logged and
 // skipped, the others go on.
-MF_FUNCTION(megaforce_enqueue_due_runs) {
+MF_WRITE_FUNCTION(megaforce_enqueue_due_runs, "enqueue_due_runs") {
   if (PG_ARGISNULL(0)) throw megaforce::invalid_parameter("at must not be null");
   TimestampTz at = PG_GETARG_TIMESTAMPTZ(0);
   if (TIMESTAMP_NOT_FINITE(at)) throw megaforce::invalid_parameter("at must be finite");

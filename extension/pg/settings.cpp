@@ -1,8 +1,12 @@
 extern "C" {
 #include "postgres.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 }
 
+#include <exception>
+
+#include "core/database_list.hpp"
 #include "pg/settings.hpp"
 
 namespace megaforce::pg {
@@ -11,6 +15,20 @@ namespace {
 bool g_notify = true;
 char* g_actor_id = nullptr;
 char* g_comment = nullptr;
+char* g_databases = nullptr;
+int g_tick_interval_ms = 1000;
+
+// megaforce.databases is checked when it is set, so a bad list stops the
+// server at startup with a clear message instead of starting no scheduler.
+bool check_databases(char** value, void**, GucSource) {
+  try {
+    megaforce::parse_database_list(*value ? *value : "");
+    return true;
+  } catch (const std::exception& e) {
+    GUC_check_errdetail("%s", e.what());
+    return false;
+  }
+}
 }  // namespace
 
 void define_settings() {
@@ -31,11 +49,25 @@ void define_settings() {
                              "The comment recorded with this transaction's workflow changes.",
                              nullptr, &g_comment, "", PGC_USERSET, 0, nullptr, nullptr,
                              nullptr);
+  // The scheduler (pg/scheduler.cpp). Its database list can only be read
+  // at server start, and PostgreSQL allows a PGC_POSTMASTER setting to be
+  // defined only then: it exists when megaforce is in shared_preload_libraries.
+  if (process_shared_preload_libraries_in_progress)
+    DefineCustomStringVariable("megaforce.databases",
+                               "Databases whose schedules and leases the megaforce scheduler keeps (comma list).",
+                               "One background worker per database; needs megaforce in shared_preload_libraries.",
+                               &g_databases, "", PGC_POSTMASTER, 0, check_databases, nullptr, nullptr);
+  DefineCustomIntVariable("megaforce.tick_interval",
+                          "How often the scheduler enqueues due runs and reaps expired leases.", nullptr,
+                          &g_tick_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
+                          nullptr);
   MarkGUCPrefixReserved("megaforce");
 }
 
 bool notify_enabled() { return g_notify; }
 const char* actor_id_setting() { return g_actor_id ? g_actor_id : ""; }
 const char* comment_setting() { return g_comment ? g_comment : ""; }
+const char* databases_setting() { return g_databases ? g_databases : ""; }
+int tick_interval_ms() { return g_tick_interval_ms; }
 
 }  // namespace megaforce::pg

@@ -13,4 +13,8 @@ bool notify_enabled();
 const char* actor_id_setting();
 const char* comment_setting();
 
+// megaforce.databases (as set) and megaforce.tick_interval (milliseconds).
+const char* databases_setting();
+int tick_interval_ms();
+
 }  // namespace megaforce::pg

@@ -17,6 +17,7 @@ extern "C" {
 #include "core/uuid.hpp"
 #include "pg/args.hpp"
 #include "pg/boundary.hpp"
+#include "pg/standby.hpp"
 #include "pg/spi.hpp"
 
 using megaforce::Error;
@@ -46,7 +47,7 @@ mpg::KeptPlan g_record_login{
 }  // namespace
 
 // create_user(email, display_name, role default 'editor', password default null) returns uuid
-MF_FUNCTION(megaforce_create_user) {
+MF_WRITE_FUNCTION(megaforce_create_user, "create_user") {
   std::string email(megaforce::email::trim(mpg::required_text_arg(fcinfo, 0, "email")));
   std::string problem = megaforce::email::problem(email);
   if (!problem.empty())
@@ -77,7 +78,7 @@ MF_FUNCTION(megaforce_create_user) {
 }
 
 // set_password(user_id, password): argon2id, at least 8 characters.
-MF_FUNCTION(megaforce_set_password) {
+MF_WRITE_FUNCTION(megaforce_set_password, "set_password") {
   megaforce::Uuid user_id = mpg::required_uuid_arg(fcinfo, 0, "user_id");
   std::string password = mpg::required_text_arg(fcinfo, 1, "password");
   pw::check_acceptable(password);
@@ -94,7 +95,7 @@ MF_FUNCTION(megaforce_set_password) {
 // authenticate(email, password) returns uuid, or null for a wrong password,
 // an unknown email or an inactive user, each after one argon2id verification
 // (so they take the same time). STRICT: a null argument gives null.
-MF_FUNCTION(megaforce_authenticate) {
+MF_WRITE_FUNCTION(megaforce_authenticate, "authenticate") {
   std::string email(megaforce::email::trim(mpg::text_of(PG_GETARG_DATUM(0))));
   std::string password = mpg::text_of(PG_GETARG_DATUM(1));
   if (password.empty()) PG_RETURN_NULL();

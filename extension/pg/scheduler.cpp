@@ -1,0 +1,152 @@
+// The scheduler: one background worker per database in megaforce.databases
+// (megaforce must be in shared_preload_libraries). Every
+// megaforce.tick_interval it calls reap_expired_runs() and then
+// enqueue_due_runs(), each in its own transaction, so schedules fire and
+// expired leases come back with no external cron and no worker asking.
+//
+//  - Errors are logged; the next tick waits longer (doubling, at most 60 s)
+//    and a good tick resets that. One bad source does not stop the others:
+//    enqueue_due_runs() runs each source in a subtransaction.
+//  - It waits, without noise, for the database to have the extension, and
+//    skips a tick while `megaforce upgrade`/`downgrade` holds the migration
+//    lock; other ALTER EXTENSION runs are waited out by their table locks.
+//  - On a hot standby it does nothing (after promotion it starts working).
+//  - SIGHUP rereads the configuration (tick_interval); SIGTERM stops it at
+//    once, between or inside ticks; if it dies it is restarted after 5 s.
+//
+// The worker's loop is plain C: it holds no C++ objects, so PostgreSQL's
+// longjmp-based errors are caught with PG_TRY and nothing else.
+extern "C" {
+#include "postgres.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+PGDLLEXPORT void megaforce_scheduler_main(Datum arg);
+}
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/database_list.hpp"
+#include "pg/boundary.hpp"
+#include "pg/scheduler.hpp"
+#include "pg/settings.hpp"
+
+namespace {
+
+constexpr long kMaxBackoffMs = 60 * 1000;
+
+// Runs `sql` in its own transaction when the extension is there and no
+// client migration holds the lock (the key the client takes, shared here).
+// Returns false after logging the error when it failed.
+bool run_job(const char* sql) {
+  volatile bool ok = true;
+  SetCurrentStatementStartTimestamp();
+  StartTransactionCommand();
+  PG_TRY();
+  {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "megaforce scheduler: SPI_connect failed");
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, sql);
+    SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'megaforce' "
+                "AND pg_catalog.pg_try_advisory_xact_lock_shared(7882963617064755299)",
+                false, 1);
+    if (SPI_processed == 1) SPI_execute(sql, false, 0);
+    SPI_finish();
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+  }
+  PG_CATCH();
+  {
+    MemoryContextSwitchTo(TopMemoryContext);
+    EmitErrorReport();
+    AbortCurrentTransaction();
+    FlushErrorState();
+    ok = false;
+  }
+  PG_END_TRY();
+  pgstat_report_activity(STATE_IDLE, nullptr);
+  pgstat_report_stat(true);
+  return ok;
+}
+
+}  // namespace
+
+extern "C" void megaforce_scheduler_main(Datum) {
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+
+  char database[BGW_EXTRALEN];
+  std::memcpy(database, MyBgworkerEntry->bgw_extra, BGW_EXTRALEN);
+  database[BGW_EXTRALEN - 1] = '\0';
+  BackgroundWorkerInitializeConnection(database, nullptr, 0);
+  pgstat_report_appname("megaforce scheduler");
+  ereport(LOG, (errmsg("megaforce scheduler started for database \"%s\"", database)));
+
+  // The latch is also set by things other than our timeout (SIGHUP, cache
+  // invalidation catch-up), so a tick runs when its time has come, not
+  // whenever the wait ends.
+  int failures = 0;
+  TimestampTz last_tick = GetCurrentTimestamp();
+  for (;;) {
+    long interval_ms = megaforce::pg::tick_interval_ms();
+    if (failures > 0) interval_ms = std::min(kMaxBackoffMs, interval_ms << std::min(failures, 12));
+    TimestampTz due = TimestampTzPlusMilliseconds(last_tick, interval_ms);
+    long wait_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), due);
+    if (wait_ms > 0) {
+      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms, PG_WAIT_EXTENSION);
+      ResetLatch(MyLatch);
+    }
+    CHECK_FOR_INTERRUPTS();
+    if (ConfigReloadPending) {
+      ConfigReloadPending = false;
+      ProcessConfigFile(PGC_SIGHUP);  // a new tick_interval counts from the last tick
+    }
+    if (GetCurrentTimestamp() < due) continue;
+    last_tick = GetCurrentTimestamp();
+    if (RecoveryInProgress()) continue;  // a standby: nothing to write
+    bool reaped = run_job("SELECT megaforce.reap_expired_runs()");
+    bool enqueued = run_job("SELECT megaforce.enqueue_due_runs()");
+    failures = reaped && enqueued ? 0 : failures + 1;
+  }
+}
+
+namespace megaforce::pg {
+
+void register_scheduler_workers() {
+  std::vector<std::string> databases = guarded_call([] { return parse_database_list(databases_setting()); });
+  for (const std::string& database : databases) {
+    BackgroundWorker worker;
+    std::memset(&worker, 0, sizeof worker);
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    // Consistent state: it starts on a hot standby too, idles there, and
+    // works once the standby is promoted.
+    worker.bgw_start_time = BgWorkerStart_ConsistentState;
+    worker.bgw_restart_time = 5;
+    std::snprintf(worker.bgw_library_name, BGW_MAXLEN, "megaforce");
+    std::snprintf(worker.bgw_function_name, BGW_MAXLEN, "megaforce_scheduler_main");
+    std::snprintf(worker.bgw_name, BGW_MAXLEN, "megaforce scheduler for %s", database.c_str());
+    std::snprintf(worker.bgw_type, BGW_MAXLEN, "megaforce scheduler");
+    std::snprintf(worker.bgw_extra, BGW_EXTRALEN, "%s", database.c_str());
+    RegisterBackgroundWorker(&worker);
+  }
+}
+
+}  // namespace megaforce::pg
