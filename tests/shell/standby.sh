@@ -28,7 +28,7 @@ SELECT megaforce.enqueue_run('30000000-0000-0000-0000-000000000001');
 SELECT megaforce.create_output('10000000-0000-0000-0000-000000000001', 'Post', '{}');
 SQL
 
-mf_as_owner pg_basebackup -h "$primary" -p "${MF_TEST_PORT:-5432}" -U postgres -D "$standby/data" -R -X stream \
+mf_as_owner pg_basebackup -h "$primary" -p "${MF_TEST_PORT:-5432}" -U postgres -D "$standby/data" -R -X stream -c fast \
   >"$standby/basebackup.log" 2>&1
 ok $? "pg_basebackup -R of the primary"
 cat >>"$standby/data/postgresql.conf" <<CONF
