@@ -38,7 +38,8 @@ GRANT EXECUTE ON FUNCTION
     megaforce.enqueue_run(uuid, uuid, integer, timestamptz, text),
     megaforce.cancel_run(uuid, uuid, text),
     megaforce.retry_run(uuid, uuid),
-    megaforce.next_fire_time(text, timestamptz, text)
+    megaforce.next_fire_time(text, timestamptz, text),
+    megaforce.verify_history(uuid)                       -- from 1.1
   TO megaforce_app;
 
 -- megaforce_worker -----------------------------------------------------------

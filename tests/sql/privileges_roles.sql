@@ -25,6 +25,7 @@ SELECT throws_ok($$INSERT INTO megaforce.approval_history (output_id, to_status,
   SELECT id, 'draft', owner_id, 1 FROM megaforce.output_schemas LIMIT 1$$, '42501', NULL, 'app: history is not writable directly');
 SELECT lives_ok(format($$SELECT 1 FROM megaforce.enqueue_run(%L, %L)$$, :srcA, :'app_user'), 'app: enqueue_run');
 SELECT throws_ok($$SELECT megaforce.claim_runs('app')$$, '42501', NULL, 'app: may not claim runs');
+SELECT is_empty(format('SELECT * FROM megaforce.verify_history(%L)', :'o'), 'app: verify_history');
 RESET ROLE;
 
 -- Worker role: claim, heartbeat, complete, fail, reap, schedule.
@@ -51,6 +52,28 @@ FROM pg_proc p WHERE p.pronamespace = 'megaforce'::regnamespace
 SELECT is((SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = 'megaforce'::regnamespace AND c.relkind IN ('r', 'S')
            AND (has_table_privilege('public', c.oid, 'SELECT') OR has_table_privilege('public', c.oid, 'INSERT')
                 OR has_table_privilege('public', c.oid, 'UPDATE'))), 0, 'PUBLIC can read or write no table');
+
+SELECT is((SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = 'megaforce'::regnamespace AND c.relkind IN ('r', 'S')
+           AND (has_table_privilege('public', c.oid, 'DELETE') OR has_table_privilege('public', c.oid, 'TRUNCATE')
+                OR has_table_privilege('public', c.oid, 'REFERENCES') OR has_table_privilege('public', c.oid, 'TRIGGER')
+                OR CASE WHEN c.relkind = 'S' THEN has_sequence_privilege('public', c.oid, 'USAGE') ELSE false END)), 0,
+          'PUBLIC has no other privilege on any table or sequence');
+SELECT ok(NOT has_schema_privilege('public', 'megaforce', 'USAGE') AND NOT has_schema_privilege('public', 'megaforce', 'CREATE'),
+          'PUBLIC may not even look into schema megaforce');
+SELECT ok(NOT has_column_privilege('megaforce_app', 'megaforce.users', 'password_hash', 'SELECT')
+          AND NOT has_column_privilege('megaforce_worker', 'megaforce.users', 'password_hash', 'SELECT'),
+          'password_hash is readable by neither role');
+
+-- SECURITY DEFINER only where the README says why; every function pins search_path.
+SELECT is(array_agg(p.proname::text ORDER BY p.proname),
+  ARRAY['authenticate', 'create_user', 'output_workflow_after', 'output_workflow_before', 'refuse_output_delete',
+        'run_state_before', 'set_history_row_hash', 'set_password'],
+  'the SECURITY DEFINER functions are exactly the documented ones')
+FROM pg_proc p WHERE p.pronamespace = 'megaforce'::regnamespace AND p.prosecdef;
+SELECT is(array_agg(p.proname::text ORDER BY p.proname), NULL,
+  'every megaforce function sets search_path = pg_catalog, pg_temp (proconfig)')
+FROM pg_proc p WHERE p.pronamespace = 'megaforce'::regnamespace AND p.prokind = 'f'
+  AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false);
 
 SELECT * FROM finish();
 ROLLBACK;
