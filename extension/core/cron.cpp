@@ -161,6 +161,9 @@ int weekday(std::int64_t days) {
 }
 
 Schedule Schedule::parse(std::string_view expression) {
+  constexpr std::size_t kMaxExpression = 1000;
+  if (expression.size() > kMaxExpression)
+    throw invalid_parameter("cron expression is too long: at most " + std::to_string(kMaxExpression) + " characters");
   std::vector<std::string_view> fields;
   std::size_t i = 0;
   while (i < expression.size()) {

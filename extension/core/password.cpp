@@ -30,6 +30,8 @@ std::size_t code_points(std::string_view text) {
 }  // namespace
 
 void check_acceptable(std::string_view password) {
+  if (password.size() > kMaxBytes)
+    throw invalid_parameter("password is too long: at most " + std::to_string(kMaxBytes) + " bytes");
   if (code_points(password) < kMinLength)
     throw invalid_parameter("password is too short: at least " + std::to_string(kMinLength) +
                             " characters are required");

@@ -8,8 +8,9 @@
 namespace megaforce::password {
 
 inline constexpr std::size_t kMinLength = 8;  // characters (UTF-8 code points)
+inline constexpr std::size_t kMaxBytes = 1024;  // longer is a mistake or an attack, not a password
 
-// Throws 22023 when the password is too short.
+// Throws 22023 when the password is too short or too long.
 void check_acceptable(std::string_view password);
 
 // An argon2id PHC string ("$argon2id$v=19$m=65536,t=2,p=1$...").

@@ -58,12 +58,25 @@ std::int64_t retry_backoff_seconds(int attempt) {
 
 void check_lease(std::int64_t lease_usec) {
   if (lease_usec <= 0) throw invalid_parameter("lease must be a positive interval");
+  if (lease_usec > kMaxLeaseUsec)
+    throw Error(sqlstate::kInvalidParameterValue, "lease must be at most 1 day", {},
+                "A longer job keeps its lease with heartbeat_run().");
 }
 
 void check_claim_arguments(std::string_view worker, int max_runs, std::int64_t lease_usec) {
   if (approval::is_blank(worker)) throw invalid_parameter("worker must name the claiming worker");
-  if (max_runs < 1) throw invalid_parameter("max_runs must be at least 1, not " + std::to_string(max_runs));
+  if (worker.size() > kMaxWorkerLength)
+    throw invalid_parameter("worker name is too long: at most " + std::to_string(kMaxWorkerLength) + " bytes");
+  if (max_runs < 1 || max_runs > kMaxClaimBatch)
+    throw invalid_parameter("max_runs must be between 1 and " + std::to_string(kMaxClaimBatch) + ", not " +
+                            std::to_string(max_runs));
   check_lease(lease_usec);
+}
+
+void check_priority(std::int64_t priority) {
+  if (priority < -kMaxPriority || priority > kMaxPriority)
+    throw invalid_parameter("priority must be between " + std::to_string(-kMaxPriority) + " and " +
+                            std::to_string(kMaxPriority) + ", not " + std::to_string(priority));
 }
 
 void check_trigger(std::string_view trigger) {

@@ -29,8 +29,16 @@ std::int64_t retry_backoff_seconds(int attempt);
 
 // claim_runs arguments (22023): a worker name that is not blank, at least one
 // run, a positive lease (in microseconds).
+// Limits of the queue's arguments: what is beyond them is a mistake, not a
+// request (a year-long lease, a million runs in one claim).
+inline constexpr std::size_t kMaxWorkerLength = 200;                 // bytes
+inline constexpr int kMaxClaimBatch = 1000;                          // runs per claim_runs call
+inline constexpr std::int64_t kMaxLeaseUsec = 24LL * 3600 * 1000000;  // one day
+inline constexpr std::int64_t kMaxPriority = 1000;                   // priority in [-1000, 1000]
+
 void check_claim_arguments(std::string_view worker, int max_runs, std::int64_t lease_usec);
 void check_lease(std::int64_t lease_usec);
+void check_priority(std::int64_t priority);
 
 // Run triggers: manual, schedule, webhook, retry (22023 otherwise).
 void check_trigger(std::string_view trigger);

@@ -280,6 +280,7 @@ MF_WRITE_FUNCTION(megaforce_enqueue_run, "enqueue_run") {
   if (!PG_ARGISNULL(1)) request.actor = mpg::uuid_of(PG_GETARG_DATUM(1));
   if (PG_ARGISNULL(2)) throw megaforce::invalid_parameter("priority must not be null");
   request.priority = PG_GETARG_INT32(2);
+  rs::check_priority(request.priority);
   if (PG_ARGISNULL(3)) throw megaforce::invalid_parameter("run_after must not be null");
   request.run_after = PG_GETARG_TIMESTAMPTZ(3);
   if (TIMESTAMP_NOT_FINITE(request.run_after)) throw megaforce::invalid_parameter("run_after must be finite");
@@ -359,7 +360,8 @@ MF_WRITE_FUNCTION(megaforce_fail_run, "fail_run") {
   Uuid run = mpg::required_uuid_arg(fcinfo, 0, "run_id");
   Uuid token = mpg::required_uuid_arg(fcinfo, 1, "lease_token");
   std::string error = PG_ARGISNULL(2) ? std::string("failed") : mpg::text_of(PG_GETARG_DATUM(2));
-  bool retry = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
+  if (PG_ARGISNULL(3)) throw megaforce::invalid_parameter("retry must not be null");
+  bool retry = PG_GETARG_BOOL(3);
   return mpg::with_spi([&] {
     LockedRun locked = lock_fenced(run, token);
     if (!retry) return set_state(run, "failed", error, std::nullopt);

@@ -58,7 +58,7 @@ SELECT is((SELECT lease_expires_at FROM megaforce.runs), now() + interval '30 se
 SELECT megaforce.enqueue_run(:srcA);
 SELECT is((SELECT count(*)::int FROM megaforce.claim_runs('w2', 5)), 0,
   'a source''s next run waits while one of its runs is running (serial per source)');
-SELECT throws_ok($$SELECT megaforce.claim_runs('w', 0)$$, '22023', 'max_runs must be at least 1, not 0', 'max_runs < 1');
+SELECT throws_ok($$SELECT megaforce.claim_runs('w', 0)$$, '22023', 'max_runs must be between 1 and 1000, not 0', 'max_runs < 1');
 SELECT throws_ok($$SELECT megaforce.claim_runs('  ')$$, '22023', NULL, 'a blank worker');
 SELECT throws_ok($$SELECT megaforce.claim_runs(NULL)$$, '22023', NULL, 'a null worker');
 SELECT throws_ok($$SELECT megaforce.claim_runs('w', 1, '0 seconds')$$, '22023', NULL, 'a zero lease');
