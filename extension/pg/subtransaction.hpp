@@ -38,6 +38,11 @@ bool in_subtransaction(const char* what, Work&& work) {
     RollbackAndReleaseCurrentSubTransaction();
     MemoryContextSwitchTo(caller_context);
     CurrentResourceOwner = caller_owner;
+    // A cancel (pg_cancel_backend, statement_timeout) or a shutdown request
+    // is not this unit's failure: it stops the whole call.
+    if (error->sqlerrcode == ERRCODE_QUERY_CANCELED || error->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+        error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || error->elevel >= FATAL)
+      ReThrowError(error);
     ereport(WARNING, (errcode(error->sqlerrcode), errmsg("megaforce: %s failed: %s", what, error->message)));
     FreeErrorData(error);
     ok = false;
