@@ -15,7 +15,6 @@ namespace {
 
 struct DowngradeOptions {
   std::string target = "-1";
-  bool sql = false;
   bool yes = false;
   MigrationOptions migration;
 };
@@ -25,21 +24,14 @@ std::optional<std::string> resolve_downgrade_target(const VersionState& state, c
                                                     const std::string& target) {
   if (target == "base") return std::nullopt;
   if (!target.empty() && target[0] == '-') {
-    int n = 0;
-    try {
-      n = std::stoi(target.substr(1));
-    } catch (...) {
-      throw CliError(kBadInvocation, fmt::format("bad step count {}: use -N with N >= 1", target));
-    }
-    if (n < 1) throw CliError(kBadInvocation, fmt::format("bad step count {}: use -N with N >= 1", target));
+    int n = parse_step_count(target, '-');
     int to = state.index_of(installed) - n;
     if (to < -1) throw CliError(kFailed, fmt::format("cannot go {} from {}: only {} versions below",
                                                      target, installed, state.index_of(installed)));
     if (to == -1) return std::nullopt;
     return state.versions[to];
   }
-  if (state.index_of(target) < 0)
-    throw CliError(kFailed, fmt::format("unknown version {}; the server has {}", target, fmt::join(state.versions, ", ")));
+  state.known(target);
   if (version_less(installed, target))
     throw CliError(kFailed, fmt::format("megaforce is at {}, below {}: use megaforce upgrade {}", installed, target, target));
   return target;
@@ -52,10 +44,8 @@ void add_downgrade(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("downgrade", "take megaforce down to an earlier version (default: one step)");
   cmd->add_option("target", options->target, "-N steps down (default -1), a VERSION, or base (drop the extension)")
       ->allow_extra_args(false);
-  cmd->add_flag("--sql", options->sql, "print what would run; change nothing");
+  add_migration_options(cmd, options->migration);
   cmd->add_flag("--yes", options->yes, "allow dropping the extension (base, or -1 at the lowest version)");
-  cmd->add_option("--lock-timeout", options->migration.lock_timeout,
-                  "how long a step may wait for a table lock before it fails (default 5s)");
   cmd->footer("Examples:\n  megaforce downgrade\n  megaforce downgrade 1.0 --sql\n  megaforce downgrade base --yes   (drops every megaforce table!)");
   cmd->callback([&ctx, options] {
     ctx.action = [&ctx, options] {
@@ -63,7 +53,7 @@ void add_downgrade(CLI::App& app, Context& ctx) {
       VersionState state = VersionState::load(conn);
       if (!state.installed) throw CliError(kFailed, "megaforce is not installed: nothing to downgrade");
       std::optional<std::string> target = resolve_downgrade_target(state, *state.installed, options->target);
-      if (!target && !options->yes && !options->sql)
+      if (!target && !options->yes && !options->migration.print_sql)
         throw CliError(kFailed, fmt::format("going below {} drops the extension and every megaforce row; "
                                             "add --yes if that is what you want", state.versions.front()));
       auto plan = [&](const std::optional<std::string>& installed) {
@@ -76,12 +66,7 @@ void add_downgrade(CLI::App& app, Context& ctx) {
         return steps;
       };
       options->migration.json = ctx.json;
-      if (options->sql) {
-        std::cout << migration_sql(plan(state.installed), options->migration);
-        return kOk;
-      }
-      run_migration(conn, plan(state.installed), options->migration, plan);
-      return kOk;
+      return migrate(conn, state.installed, options->migration, plan);
     };
   });
 }

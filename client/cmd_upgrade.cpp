@@ -14,7 +14,6 @@ namespace {
 
 struct UpgradeOptions {
   std::string target = "head";
-  bool sql = false;
   MigrationOptions migration;
 };
 
@@ -22,13 +21,7 @@ struct UpgradeOptions {
 std::string resolve_upgrade_target(const VersionState& state, const std::string& target) {
   if (target == "head") return state.head;
   if (!target.empty() && target[0] == '+') {
-    int n = 0;
-    try {
-      n = std::stoi(target.substr(1));
-    } catch (...) {
-      throw CliError(kBadInvocation, fmt::format("bad step count {}: use +N with N >= 1", target));
-    }
-    if (n < 1) throw CliError(kBadInvocation, fmt::format("bad step count {}: use +N with N >= 1", target));
+    int n = parse_step_count(target, '+');
     int from = state.installed ? state.index_of(*state.installed) : -1;
     int to = from + n;
     if (to >= static_cast<int>(state.versions.size()))
@@ -36,10 +29,7 @@ std::string resolve_upgrade_target(const VersionState& state, const std::string&
                                           state.installed ? *state.installed : "nothing", state.head));
     return state.versions[to];
   }
-  if (state.index_of(target) < 0)
-    throw CliError(kFailed, fmt::format("unknown version {}; the server has {}", target,
-                                        fmt::join(state.versions, ", ")));
-  return target;
+  return state.known(target);
 }
 
 }  // namespace
@@ -48,9 +38,7 @@ void add_upgrade(CLI::App& app, Context& ctx) {
   auto options = std::make_shared<UpgradeOptions>();
   CLI::App* cmd = app.add_subcommand("upgrade", "install megaforce or bring it up to a version (default: head)");
   cmd->add_option("target", options->target, "head (default), a VERSION, or +N steps up");
-  cmd->add_flag("--sql", options->sql, "print what would run; change nothing");
-  cmd->add_option("--lock-timeout", options->migration.lock_timeout,
-                  "how long a step may wait for a table lock before it fails (default 5s)");
+  add_migration_options(cmd, options->migration);
   cmd->footer("Examples:\n  megaforce upgrade\n  megaforce upgrade 1.1 --sql\n  megaforce upgrade +1 --lock-timeout 30s");
   cmd->callback([&ctx, options] {
     ctx.action = [&ctx, options] {
@@ -67,12 +55,7 @@ void add_upgrade(CLI::App& app, Context& ctx) {
         return steps_along(installed, path);
       };
       options->migration.json = ctx.json;
-      if (options->sql) {
-        std::cout << migration_sql(plan(state.installed), options->migration);
-        return kOk;
-      }
-      run_migration(conn, plan(state.installed), options->migration, plan);
-      return kOk;
+      return migrate(conn, state.installed, options->migration, plan);
     };
   });
 }

@@ -110,4 +110,17 @@ void run_migration(const Connection& conn, const std::vector<MigrationStep>& pla
   }
 }
 
+void add_migration_options(CLI::App* command, MigrationOptions& options) {
+  command->add_flag("--sql", options.print_sql, "print what would run; change nothing");
+  command->add_option("--lock-timeout", options.lock_timeout,
+                      "how long a step may wait for a table lock before it fails (default 5s)");
+}
+
+int migrate(const Connection& conn, const std::optional<std::string>& installed, const MigrationOptions& options,
+            const MigrationPlanner& plan) {
+  if (options.print_sql) std::cout << migration_sql(plan(installed), options);
+  else run_migration(conn, plan(installed), options, plan);
+  return kOk;
+}
+
 }  // namespace megaforce::client

@@ -5,6 +5,8 @@
 // database stays at its old version.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -28,7 +30,17 @@ std::vector<MigrationStep> steps_along(const std::optional<std::string>& install
 struct MigrationOptions {
   std::string lock_timeout = "5s";
   bool json = false;
+  bool print_sql = false;  // --sql: print what would run, change nothing
 };
+
+// --sql and --lock-timeout, shared by upgrade and downgrade.
+void add_migration_options(CLI::App* command, MigrationOptions& options);
+
+using MigrationPlanner = std::function<std::vector<MigrationStep>(const std::optional<std::string>&)>;
+
+// Prints the plan for `installed` (--sql) or runs it (run_migration).
+int migrate(const Connection& conn, const std::optional<std::string>& installed, const MigrationOptions& options,
+            const MigrationPlanner& plan);
 
 // The statements run_migration() would send, for --sql.
 std::string migration_sql(const std::vector<MigrationStep>& steps, const MigrationOptions& options);

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <sstream>
 
@@ -51,6 +53,26 @@ VersionState VersionState::load(const Connection& conn) {
 int VersionState::index_of(const std::string& version) const {
   auto it = std::find(versions.begin(), versions.end(), version);
   return it == versions.end() ? -1 : static_cast<int>(it - versions.begin());
+}
+
+const std::string& VersionState::known(const std::string& version) const {
+  if (index_of(version) < 0)
+    throw CliError(kFailed, fmt::format("unknown version {}; the server has {}", version, fmt::join(versions, ", ")));
+  return version;
+}
+
+int parse_step_count(const std::string& target, char sign) {
+  std::string usage = fmt::format("bad step count {}: use {}N with N >= 1", target, sign);
+  if (target.size() < 2 || target[0] != sign) throw CliError(kBadInvocation, usage);
+  std::size_t used = 0;
+  int n = 0;
+  try {
+    n = std::stoi(target.substr(1), &used);
+  } catch (...) {
+    throw CliError(kBadInvocation, usage);
+  }
+  if (n < 1 || used != target.size() - 1) throw CliError(kBadInvocation, usage);
+  return n;
 }
 
 std::vector<std::string> VersionState::path(const Connection& conn, const std::string& from,

@@ -27,6 +27,11 @@ struct VersionState {
   // server's update scripts (a CliError when there is no way).
   std::vector<std::string> path(const Connection& conn, const std::string& from, const std::string& to) const;
   int index_of(const std::string& version) const;  // -1 when unknown
+  // `version`, when the server has scripts for it; else a CliError listing them.
+  const std::string& known(const std::string& version) const;
 };
+
+// N of "+N" / "-N" (the sign given); a CliError (bad invocation) otherwise.
+int parse_step_count(const std::string& target, char sign);
 
 }  // namespace megaforce::client

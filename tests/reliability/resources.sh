@@ -33,7 +33,7 @@ SQL
 # warm-up, committing after each, in one backend; prints the RssAnon growth.
 measure() {
   local name=$1 n=$2 body=$3 warm=$(( $2 / 20 + 1 ))
-  q -c "DO \$\$ DECLARE r megaforce.runs; o uuid; BEGIN
+  q -c "DO \$\$ DECLARE r megaforce.runs; o uuid; outs uuid[]; BEGIN
           FOR i IN 1..$warm LOOP $body COMMIT; END LOOP;
           PERFORM set_config('mf.rss_before', public.rss_kb()::text, false);
           FOR i IN 1..$n LOOP $body COMMIT; END LOOP;
@@ -79,9 +79,14 @@ check_flat "fail_run + retry_run + cancel_run" "$calls" "
   PERFORM megaforce.cancel_run(r.id, '10000000-0000-0000-0000-000000000003', 'enough');" "$write_limit"
 check_flat "reap_expired_runs + enqueue_due_runs" "$calls" \
   "PERFORM megaforce.reap_expired_runs(); PERFORM megaforce.enqueue_due_runs();"
-q -c "SELECT (megaforce.create_output('10000000-0000-0000-0000-000000000001', 'cycle', '{}')).id" >/dev/null
+# A thousand outputs take turns: a DO block's loop keeps its backend's xmin,
+# so one row updated 300,000 times there would grow a version chain that
+# no application transaction ever sees.
+q -c "SELECT count(megaforce.create_output('10000000-0000-0000-0000-000000000001', 'cycle', '{}'))
+      FROM generate_series(1, 1000)" >/dev/null
 check_flat "submit_output + request_changes + reopen_output (and the history hash)" "$calls" "
-  o := (SELECT id FROM megaforce.output_schemas WHERE title = 'cycle');
+  outs := coalesce(outs, ARRAY(SELECT id FROM megaforce.output_schemas WHERE title = 'cycle' ORDER BY id));
+  o := outs[1 + i % 1000];
   PERFORM megaforce.submit_output(o, '10000000-0000-0000-0000-000000000001');
   PERFORM megaforce.request_changes(o, '10000000-0000-0000-0000-000000000002', 'again');
   PERFORM megaforce.reopen_output(o, '10000000-0000-0000-0000-000000000001');" "$write_limit"
