@@ -83,6 +83,25 @@ for command in tables current history check; do
   [[ $rc -eq 0 ]] || echo "# $out"
 done
 
+# megaforce serve against the standby: a real HTTP GET /health, 200, recovery true.
+port=$(( 20000 + RANDOM % 20000 ))
+"$client" --dsn "$dsn" serve --listen "127.0.0.1:$port" 2>"$standby/serve.log" &
+serve=$!
+response=""
+for _ in $(seq 50); do
+  if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
+    printf 'GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+    response=$(cat <&3)
+    exec 3<&-
+    break
+  fi
+  sleep 0.1
+done
+kill -TERM $serve; wait $serve
+grep -q '^HTTP/1.[01] 200' <<<"$response" && grep -qi '^Content-Type: application/health+json' <<<"$response" &&
+  grep -A3 '"postgres:recovery"' <<<"$response" | grep -q '"observedValue": true'
+ok $? "GET /health from megaforce serve on the standby: 200, application/health+json, recovery true"
+
 # The scheduler runs on the standby and idles: no errors of its own.
 is "$(p "$standby" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'megaforce scheduler'")" 1 \
   "the scheduler is up on the standby"
