@@ -24,17 +24,14 @@ void add_reset(CLI::App& app, Context& ctx) {
       Connection conn = ctx.connect();
       VersionState state = VersionState::load(conn);
       options->json = ctx.json;
-      bool done = false;
       auto plan = [&](const std::optional<std::string>& installed) {
         std::vector<MigrationStep> steps;
-        if (done) return steps;
-        done = true;
         if (installed) steps.push_back({*installed, std::nullopt, "DROP EXTENSION megaforce CASCADE"});
         steps.push_back({std::nullopt, state.head,
                          fmt::format("CREATE EXTENSION megaforce VERSION '{}'", state.head)});
         return steps;
       };
-      run_migration(conn, {}, *options, plan);
+      run_migration(conn, *options, plan);
       return kOk;
     };
   });

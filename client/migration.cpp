@@ -53,10 +53,7 @@ std::string migration_sql(const std::vector<MigrationStep>& steps, const Migrati
   return out + "COMMIT;\n";
 }
 
-void run_migration(const Connection& conn, const std::vector<MigrationStep>& planned,
-                   const MigrationOptions& options,
-                   const std::function<std::vector<MigrationStep>(const std::optional<std::string>&)>& replan) {
-  (void)planned;
+void run_migration(const Connection& conn, const MigrationOptions& options, const MigrationPlanner& plan) {
   nlohmann::json report = nlohmann::json::array();
   conn.exec("BEGIN");
   try {
@@ -66,7 +63,7 @@ void run_migration(const Connection& conn, const std::vector<MigrationStep>& pla
     conn.exec(fmt::format("SET LOCAL lock_timeout = {}", quote_literal(options.lock_timeout)));
     Result now = conn.exec("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'megaforce'");
     std::optional<std::string> installed = now.rows() ? now.optional_text(0, 0) : std::nullopt;
-    std::vector<MigrationStep> steps = replan(installed);
+    std::vector<MigrationStep> steps = plan(installed);
     if (steps.empty()) {
       conn.exec("ROLLBACK");
       if (options.json)
@@ -119,7 +116,7 @@ void add_migration_options(CLI::App* command, MigrationOptions& options) {
 int migrate(const Connection& conn, const std::optional<std::string>& installed, const MigrationOptions& options,
             const MigrationPlanner& plan) {
   if (options.print_sql) std::cout << migration_sql(plan(installed), options);
-  else run_migration(conn, plan(installed), options, plan);
+  else run_migration(conn, options, plan);
   return kOk;
 }
 

@@ -22,6 +22,9 @@ struct MigrationStep {
   std::string sql;
 };
 
+// The steps to take from the version installed (nullopt: none).
+using MigrationPlanner = std::function<std::vector<MigrationStep>(const std::optional<std::string>&)>;
+
 // The steps that take the database from `installed` along `path` (versions,
 // the first being the installed one unless nothing is installed).
 std::vector<MigrationStep> steps_along(const std::optional<std::string>& installed,
@@ -36,8 +39,6 @@ struct MigrationOptions {
 // --sql and --lock-timeout, shared by upgrade and downgrade.
 void add_migration_options(CLI::App* command, MigrationOptions& options);
 
-using MigrationPlanner = std::function<std::vector<MigrationStep>(const std::optional<std::string>&)>;
-
 // Prints the plan for `installed` (--sql) or runs it (run_migration).
 int migrate(const Connection& conn, const std::optional<std::string>& installed, const MigrationOptions& options,
             const MigrationPlanner& plan);
@@ -45,11 +46,9 @@ int migrate(const Connection& conn, const std::optional<std::string>& installed,
 // The statements run_migration() would send, for --sql.
 std::string migration_sql(const std::vector<MigrationStep>& steps, const MigrationOptions& options);
 
-// Runs the steps in one transaction; `replan` is called once the advisory
-// lock is held, with the version installed then, and returns the steps still
-// to do (another operator may have migrated meanwhile). Prints each step.
-void run_migration(const Connection& conn, const std::vector<MigrationStep>& planned,
-                   const MigrationOptions& options,
-                   const std::function<std::vector<MigrationStep>(const std::optional<std::string>&)>& replan);
+// Runs a migration in one transaction; `plan` is called once the advisory
+// lock is held, with the version installed then, and returns the steps to do
+// (another operator may have migrated meanwhile). Prints each step.
+void run_migration(const Connection& conn, const MigrationOptions& options, const MigrationPlanner& plan);
 
 }  // namespace megaforce::client

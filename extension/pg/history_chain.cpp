@@ -200,13 +200,11 @@ class ChainWalk {
       Datum revision = mpg::column(tuple, desc, "output_revision", &is_null);
       output_exists_ = exists;
       checker_.emplace(chain, is_null ? 0 : DatumGetInt32(revision));
-      rows_ = 0;
     }
     mpg::column(tuple, desc, "id", &is_null);
     if (is_null) return;  // an output without history rows
     Datum hash = mpg::column(tuple, desc, "row_hash", &is_null);
     checker_->add_row(history_row_of(tuple, desc), digest_of(hash, is_null), !is_null);
-    ++rows_;
   }
 
   void flush() {
@@ -230,20 +228,7 @@ class ChainWalk {
   std::optional<megaforce::HistoryChainChecker> checker_;
   Uuid chain_{};
   bool output_exists_ = true;
-  long rows_ = 0;
 };
-
-SPIPlanPtr kept_plan(mpg::KeptPlan& plan) {
-  return mpg::pg_call([&] {
-    if (!plan.plan) {
-      SPIPlanPtr prepared = SPI_prepare(plan.sql, plan.nargs, plan.argtypes);
-      if (!prepared) elog(ERROR, "megaforce: SPI_prepare failed for: %s", plan.sql);
-      if (SPI_keepplan(prepared) != 0) elog(ERROR, "megaforce: SPI_keepplan failed");
-      plan.plan = prepared;
-    }
-    return plan.plan;
-  });
-}
 
 }  // namespace
 
@@ -258,8 +243,7 @@ MF_FUNCTION(megaforce_verify_history) {
   mpg::spi_connect();
   {
     ChainWalk walk(rsinfo);
-    SPIPlanPtr plan = kept_plan(one ? g_one_chain : g_all_chains);
-    Portal cursor = mpg::pg_call([&] { return SPI_cursor_open(nullptr, plan, &arg, nullptr, true); });
+    Portal cursor = mpg::open_cursor(one ? g_one_chain : g_all_chains, &arg, nullptr, true);
     bool any_row = false;
     bool output_known = !one;
     // What one batch allocates (detoasted values, datums) is freed with it.

@@ -12,24 +12,38 @@ extern "C" {
 
 namespace megaforce::pg {
 
+namespace {
+
+// The kept plan of `plan`, prepared on first use (call inside pg_call).
+SPIPlanPtr prepared(KeptPlan& plan) {
+  if (plan.plan == nullptr) {
+    // Generic plans: every kept statement looks rows up by key, so a plan
+    // made once serves every call; a custom plan per call would re-plan.
+    SPIPlanPtr made = SPI_prepare_cursor(plan.sql, plan.nargs, plan.argtypes, CURSOR_OPT_GENERIC_PLAN);
+    if (made == nullptr)
+      elog(ERROR, "megaforce: SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result), plan.sql);
+    if (SPI_keepplan(made) != 0) elog(ERROR, "megaforce: SPI_keepplan failed");
+    plan.plan = made;
+  }
+  return plan.plan;
+}
+
+}  // namespace
+
 uint64 execute(KeptPlan& plan, const Datum* values, const char* nulls, bool read_only, long limit) {
   return pg_call([&]() -> uint64 {
-    if (plan.plan == nullptr) {
-      // Generic plans: every kept statement looks rows up by key, so a plan
-      // made once serves every call; a custom plan per call would re-plan.
-      SPIPlanPtr prepared =
-          SPI_prepare_cursor(plan.sql, plan.nargs, plan.argtypes, CURSOR_OPT_GENERIC_PLAN);
-      if (prepared == nullptr)
-        elog(ERROR, "megaforce: SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result),
-             plan.sql);
-      if (SPI_keepplan(prepared) != 0) elog(ERROR, "megaforce: SPI_keepplan failed");
-      plan.plan = prepared;
-    }
+    prepared(plan);
     int rc = SPI_execute_plan(plan.plan, const_cast<Datum*>(values), nulls, read_only, limit);
     if (rc < 0)
       elog(ERROR, "megaforce: SPI_execute_plan failed (%s) for: %s", SPI_result_code_string(rc),
            plan.sql);
     return SPI_processed;
+  });
+}
+
+Portal open_cursor(KeptPlan& plan, const Datum* values, const char* nulls, bool read_only) {
+  return pg_call([&] {
+    return SPI_cursor_open(nullptr, prepared(plan), const_cast<Datum*>(values), nulls, read_only);
   });
 }
 

@@ -31,6 +31,10 @@ struct KeptPlan {
 uint64 execute(KeptPlan& plan, const Datum* values, const char* nulls, bool read_only,
                long limit = 0);
 
+// A read cursor over `plan` (must be inside SPI_connect), for results too big
+// to fetch at once; through pg_call.
+Portal open_cursor(KeptPlan& plan, const Datum* values, const char* nulls, bool read_only);
+
 // SPI_connect / SPI_finish through pg_call. An error in between leaves the
 // connection to the transaction's (or subtransaction's) abort cleanup.
 void spi_connect();
