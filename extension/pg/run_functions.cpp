@@ -65,7 +65,13 @@ mpg::KeptPlan g_queued_id_of_source{
 // kept plan each; larger batches are planned per call.
 constexpr int kKeptClaimSizes = 100;
 
+// The claimed rows come back as plain columns (r.*), in the claim order; a
+// single run needs no sort.
 std::string claim_sql(int limit) {
+  std::string update =
+      "UPDATE megaforce.runs r SET status = 'running', claimed_by = $1,"
+      "       lease_expires_at = pg_catalog.now() + $2"
+      "  FROM candidates c WHERE r.id = c.id RETURNING r.*";
   return "WITH candidates AS ("
          "  SELECT r.id FROM megaforce.runs r"
          "  WHERE r.status = 'queued' AND r.run_after <= pg_catalog.now()"
@@ -74,13 +80,10 @@ std::string claim_sql(int limit) {
          "    AND NOT EXISTS (SELECT 1 FROM megaforce.runs b"
          "                    WHERE b.input_source_id = r.input_source_id AND b.status = 'running' OFFSET 0)"
          "  ORDER BY r.priority DESC, r.run_after, r.queued_at, r.id"
-         "  LIMIT " + std::to_string(limit) + " FOR UPDATE OF r SKIP LOCKED"
-         "), claimed AS ("
-         "  UPDATE megaforce.runs r SET status = 'running', claimed_by = $1,"
-         "         lease_expires_at = pg_catalog.now() + $2"
-         "  FROM candidates c WHERE r.id = c.id RETURNING r"
-         ") SELECT c.r FROM claimed c"
-         "  ORDER BY (c.r).priority DESC, (c.r).run_after, (c.r).queued_at, (c.r).id";
+         "  LIMIT " + std::to_string(limit) + " FOR UPDATE OF r SKIP LOCKED)" +
+         (limit == 1 ? " " + update
+                     : ", claimed AS (" + update + ") SELECT * FROM claimed"
+                       "  ORDER BY priority DESC, run_after, queued_at, id");
 }
 
 // Runs the claim of `max_runs` runs; returns how many were claimed (rows in SPI_tuptable).
@@ -107,15 +110,20 @@ uint64 execute_claim(int max_runs, const Datum* args) {
   });
 }
 
-// The fenced steps lock the run by its key, check status and token, then
-// update by the key: with `status = 'running'` in the UPDATE itself, a plan
-// could read a partial index of all running runs instead of the key.
+// The fenced steps update by the key with the fence in the WHERE clause: one
+// statement, and under concurrency the re-check of a changed row (EvalPlanQual)
+// applies the fence to the newest version. The status test is written as a
+// function call on purpose: as `status = 'running'` it would let a generic
+// plan read the partial index of all running runs instead of the key.
 mpg::KeptPlan g_heartbeat{
-    "UPDATE megaforce.runs SET lease_expires_at = pg_catalog.now() + $2 WHERE id = $1 RETURNING lease_expires_at",
-    2, {UUIDOID, INTERVALOID}};
+    "UPDATE megaforce.runs r SET lease_expires_at = pg_catalog.now() + $3 "
+    "WHERE r.id = $1 AND r.lease_token = $2 AND pg_catalog.texteq(r.status, 'running') "
+    "RETURNING r.lease_expires_at",
+    3, {UUIDOID, UUIDOID, INTERVALOID}};
 mpg::KeptPlan g_complete{
-    "UPDATE megaforce.runs r SET status = 'succeeded', result = $2 WHERE r.id = $1 RETURNING r", 2,
-    {UUIDOID, JSONBOID}};
+    "UPDATE megaforce.runs r SET status = 'succeeded', result = $3 "
+    "WHERE r.id = $1 AND r.lease_token = $2 AND pg_catalog.texteq(r.status, 'running') RETURNING r",
+    3, {UUIDOID, UUIDOID, JSONBOID}};
 mpg::KeptPlan g_run_for_update{
     "SELECT status, lease_token, attempt, max_attempts, input_source_id "
     "FROM megaforce.runs WHERE id = $1 FOR UPDATE",
@@ -243,6 +251,19 @@ LockedRun lock_fenced(const Uuid& run, const Uuid& token) {
               "The lease expired and the run was claimed again or requeued; drop this attempt.");
 }
 
+// Runs a fenced step (`plan`, whose first two arguments are the run and its
+// token) and returns how many rows it changed. When the fence holds nothing,
+// lock_fenced() names the reason (P0002, 55000 or 42501); it cannot pass,
+// since a token is never reused, but if it did the step is simply retried.
+uint64 fenced_update(mpg::KeptPlan& plan, const Uuid& run, const Uuid& token, const Datum* args) {
+  for (int pass = 0; pass < 2; ++pass) {
+    uint64 changed = mpg::execute(plan, args, nullptr, false);
+    if (changed > 0) return changed;
+    lock_fenced(run, token);
+  }
+  throw Error(sqlstate::kInternalError, "run " + id_text(run) + " kept changing under its lease");
+}
+
 // Sets status/error/run_after of a locked run and returns the row.
 Datum set_state(const Uuid& run, const char* status, const std::optional<std::string>& error,
                 std::optional<TimestampTz> run_after) {
@@ -268,6 +289,29 @@ Datum requeue_or_fail(const Uuid& run, const LockedRun& locked, const std::strin
   return set_state(run, "failed", error + " (no attempts left: " + std::to_string(locked.attempt) + " of " +
                                       std::to_string(locked.max_attempts) + ")",
                    std::nullopt);
+}
+
+// Copies the claimed rows (SPI_tuptable: the non-dropped columns of runs, in
+// order) into the function's result, whose row type also holds any dropped
+// column, as a null placeholder. Call inside pg_call.
+void store_claimed_rows(ReturnSetInfo* rsinfo, uint64 claimed) {
+  TupleDesc out = rsinfo->setDesc;
+  Datum* values = static_cast<Datum*>(palloc(out->natts * sizeof(Datum)));
+  bool* nulls = static_cast<bool*>(palloc(out->natts * sizeof(bool)));
+  for (uint64 i = 0; i < claimed; ++i) {
+    int source_column = 0;
+    for (int k = 0; k < out->natts; ++k) {
+      if (TupleDescAttr(out, k)->attisdropped) {
+        values[k] = Datum(0);
+        nulls[k] = true;
+        continue;
+      }
+      values[k] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, ++source_column, &nulls[k]);
+    }
+    tuplestore_putvalues(rsinfo->setResult, out, values, nulls);
+  }
+  pfree(values);
+  pfree(nulls);
 }
 
 }  // namespace
@@ -306,19 +350,7 @@ MF_WRITE_FUNCTION(megaforce_claim_runs, "claim_runs") {
   mpg::with_spi([&] {
     Datum args[2] = {mpg::text_datum(worker), PointerGetDatum(lease)};
     uint64 claimed = execute_claim(max_runs, args);
-    mpg::pg_call([&] {
-      for (uint64 i = 0; i < claimed; ++i) {
-        bool is_null = false;
-        HeapTupleHeader row = DatumGetHeapTupleHeader(
-            SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
-        HeapTupleData tuple;
-        tuple.t_len = HeapTupleHeaderGetDatumLength(row);
-        ItemPointerSetInvalid(&tuple.t_self);
-        tuple.t_tableOid = InvalidOid;
-        tuple.t_data = row;
-        tuplestore_puttuple(rsinfo->setResult, &tuple);
-      }
-    });
+    mpg::pg_call([&] { store_claimed_rows(rsinfo, claimed); });
     return 0;
   });
   return Datum(0);
@@ -332,9 +364,8 @@ MF_WRITE_FUNCTION(megaforce_heartbeat_run, "heartbeat_run") {
   Interval* lease = PG_GETARG_INTERVAL_P(2);
   rs::check_lease(interval_usec(lease));
   return mpg::with_spi([&] {
-    lock_fenced(run, token);
-    Datum args[2] = {mpg::uuid_datum(run), PointerGetDatum(lease)};
-    mpg::execute(g_heartbeat, args, nullptr, false);
+    Datum args[3] = {mpg::uuid_datum(run), mpg::uuid_datum(token), PointerGetDatum(lease)};
+    fenced_update(g_heartbeat, run, token, args);
     bool is_null = false;
     return value(1, &is_null);  // a timestamptz is passed by value
   });
@@ -348,9 +379,8 @@ MF_WRITE_FUNCTION(megaforce_complete_run, "complete_run") {
     return DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
   }) : PG_GETARG_DATUM(2);
   return mpg::with_spi([&] {
-    lock_fenced(run, token);
-    Datum args[2] = {mpg::uuid_datum(run), result};
-    mpg::execute(g_complete, args, nullptr, false);
+    Datum args[3] = {mpg::uuid_datum(run), mpg::uuid_datum(token), result};
+    fenced_update(g_complete, run, token, args);
     return mpg::first_result_column();
   });
 }
