@@ -5,26 +5,26 @@ extern "C" {
 #include "catalog/pg_type.h"
 }
 
+#include "pg/index_lookup.hpp"
 #include "pg/spi.hpp"
 
 namespace megaforce::pg {
 
 namespace {
-KeptPlan g_find_user{"SELECT role, is_active FROM megaforce.users WHERE id = $1", 1, {UUIDOID}};
-}
+constexpr IndexLookup kUserById{"users", "users_pkey", false};
+constexpr const char* kActorColumns[] = {"role", "is_active"};
+}  // namespace
 
 std::optional<approval::Actor> lookup_actor(const Uuid& id, const std::optional<Uuid>& owner) {
-  Datum args[1] = {uuid_datum(id)};
-  if (execute(g_find_user, args, nullptr, false, 1) == 0) return std::nullopt;
-  HeapTuple row = SPI_tuptable->vals[0];
-  TupleDesc desc = SPI_tuptable->tupdesc;
-  bool role_null = false, active_null = false;
-  std::string role = text_of(SPI_getbinval(row, desc, 1, &role_null));
-  bool active = DatumGetBool(SPI_getbinval(row, desc, 2, &active_null));
+  Datum values[2];
+  bool nulls[2];
+  if (!lookup_row(kUserById, id, kActorColumns, 2, values, nulls)) return std::nullopt;
+  std::string role = nulls[0] ? std::string() : text_of(values[0]);
+  bool active = !nulls[1] && DatumGetBool(values[1]);
   approval::Actor actor;
   actor.id = to_string(id);
   actor.role = approval::parse_role(role).value_or(approval::Role::kViewer);
-  actor.active = active && !active_null;
+  actor.active = active;
   actor.is_owner = owner && *owner == id;
   return actor;
 }

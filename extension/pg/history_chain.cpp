@@ -27,6 +27,7 @@ extern "C" {
 #include "core/history_chain.hpp"
 #include "pg/boundary.hpp"
 #include "pg/history_chain.hpp"
+#include "pg/index_lookup.hpp"
 #include "pg/row_access.hpp"
 #include "pg/spi.hpp"
 #include "pg/trigger_args.hpp"
@@ -94,23 +95,22 @@ HistoryRow history_row_of(HeapTuple tuple, TupleDesc desc) {
 
 mpg::KeptPlan g_lock_output{
     "SELECT 1 FROM megaforce.output_schemas WHERE id = $1 FOR NO KEY UPDATE", 1, {UUIDOID}};
-mpg::KeptPlan g_last_hash{
-    "SELECT row_hash FROM megaforce.approval_history WHERE output_id = $1 ORDER BY id DESC LIMIT 1",
-    1, {UUIDOID}};
+constexpr mpg::IndexLookup kLastHistoryRow{"approval_history", "approval_history_output_id_idx", true};
+constexpr const char* kRowHashColumn[] = {"row_hash"};
 
 // The row_hash of the last history row of `output_id`, read after locking the
 // output's row, so two writers of one output's history cannot fork its chain.
+// The last row comes from the (output_id, id) index, read backwards.
 std::optional<Sha256Digest> last_hash_of(const Uuid& output_id) {
-  Datum arg = mpg::uuid_datum(output_id);
-  return mpg::with_spi([&]() -> std::optional<Sha256Digest> {
-    bool locked_by_workflow = g_locked_output && *g_locked_output == output_id;
-    if (!locked_by_workflow) mpg::execute(g_lock_output, &arg, nullptr, false);
-    if (mpg::execute(g_last_hash, &arg, nullptr, false, 1) == 0) return std::nullopt;
-    bool is_null = false;
-    Datum hash = mpg::pg_call(
-        [&] { return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null); });
-    return digest_of(hash, is_null);
-  });
+  bool locked_by_workflow = g_locked_output && *g_locked_output == output_id;
+  if (!locked_by_workflow) {
+    Datum arg = mpg::uuid_datum(output_id);
+    mpg::with_spi([&] { return mpg::execute(g_lock_output, &arg, nullptr, false); });
+  }
+  Datum hash;
+  bool is_null = true;
+  if (!mpg::lookup_row(kLastHistoryRow, output_id, kRowHashColumn, 1, &hash, &is_null)) return std::nullopt;
+  return digest_of(hash, is_null);
 }
 
 }  // namespace
