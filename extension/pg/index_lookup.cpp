@@ -10,6 +10,8 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -32,6 +34,21 @@ Oid relation_oid(Oid schema, const char* name) {
   return oid;
 }
 
+// The privileges a SELECT of these columns by the key would need: SELECT on
+// the table, or on the key column and each column read (as the executor
+// checks a query's range table). SECURITY DEFINER callers act as their owner.
+void check_select_privilege(Relation heap, Relation index, const char* const* names, int count) {
+  Oid table = RelationGetRelid(heap);
+  Oid user = GetUserId();
+  if (pg_class_aclcheck(table, user, ACL_SELECT) == ACLCHECK_OK) return;
+  bool allowed = pg_attribute_aclcheck(table, index->rd_index->indkey.values[0], user, ACL_SELECT) == ACLCHECK_OK;
+  for (int i = 0; allowed && i < count; ++i) {
+    AttrNumber column = SPI_fnumber(RelationGetDescr(heap), names[i]);
+    allowed = column > 0 && pg_attribute_aclcheck(table, column, user, ACL_SELECT) == ACLCHECK_OK;
+  }
+  if (!allowed) aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(heap));
+}
+
 // The scan itself; holds no C++ objects, so an ereport may leave it at any
 // point (the resource owner releases the snapshot, the pins and the relations).
 bool scan_one(const IndexLookup& lookup, pg_uuid_t* key, const char* const* names, int count, Datum* values,
@@ -39,6 +56,7 @@ bool scan_one(const IndexLookup& lookup, pg_uuid_t* key, const char* const* name
   Oid schema = get_namespace_oid("megaforce", false);
   Relation heap = table_open(relation_oid(schema, lookup.table), AccessShareLock);
   Relation index = index_open(relation_oid(schema, lookup.index), AccessShareLock);
+  check_select_privilege(heap, index, names, count);
   CommandCounterIncrement();
   Snapshot snapshot = RegisterSnapshot(GetTransactionSnapshot());
 
