@@ -44,6 +44,23 @@ SELECT throws_ok($$SELECT email FROM megaforce.users$$, '42501', NULL, 'worker: 
 SELECT throws_ok($$SELECT megaforce.create_user('w@example.com', 'W')$$, '42501', NULL, 'worker: may not create users');
 RESET ROLE;
 
+-- The actor checks of the run functions read users as the caller: a role that
+-- may cancel runs but not read users is refused, column grants are enough.
+CREATE ROLE mf_probe_canceller;
+GRANT USAGE ON SCHEMA megaforce TO mf_probe_canceller;
+GRANT SELECT, UPDATE ON megaforce.runs TO mf_probe_canceller;
+GRANT EXECUTE ON FUNCTION megaforce.cancel_run(uuid, uuid, text) TO mf_probe_canceller;
+SELECT id AS probe_run FROM megaforce.enqueue_run(:srcC) \gset
+SET LOCAL ROLE mf_probe_canceller;
+SELECT throws_ok(format($$SELECT megaforce.cancel_run(%L, %L)$$, :'probe_run', :owner), '42501',
+  'permission denied for table users', 'the actor check needs SELECT on users');
+RESET ROLE;
+GRANT SELECT (id, role, is_active) ON megaforce.users TO mf_probe_canceller;
+SET LOCAL ROLE mf_probe_canceller;
+SELECT is((megaforce.cancel_run(:'probe_run', :owner)).status, 'cancelled',
+  'SELECT on the key and the columns read is enough');
+RESET ROLE;
+
 -- PUBLIC gets nothing but the CHECK helper.
 SELECT is(array_agg(p.proname::text ORDER BY p.proname), ARRAY['is_valid_email'],
   'the only megaforce function executable by PUBLIC is is_valid_email')
