@@ -7,7 +7,10 @@
 # (untimed), so both sides always find work.
 #   megaforce.notify = off  vs  floor
 #   megaforce.notify = on   vs  floor + one pg_notify per change
-# Then: claim latency with 10k vs 1M finished runs, and backend memory over
+# Then, for scale: plain SQL doing megaforce's writes on a table shaped like
+# runs (its columns, indexes and CHECKs; no triggers, no functions) against
+# the same floor, which is the most any code on the SPEC's schema can reach.
+# Last: claim latency with 10k vs 1M finished runs, and backend memory over
 # 100k claim/heartbeat/complete/enqueue cycles.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +31,9 @@ CREATE TABLE floor_jobs (
   lease_expires_at timestamptz, attempt int NOT NULL DEFAULT 0, finished_at timestamptz,
   result jsonb NOT NULL DEFAULT '{}');
 CREATE INDEX floor_claim ON floor_jobs (priority DESC, run_after, id) WHERE status = 'queued';
--- Tops both queues up to $DEPTH queued jobs.
+-- The runs-shaped table: columns, indexes, CHECKs and defaults of runs.
+CREATE TABLE runs_shape (LIKE megaforce.runs INCLUDING ALL);
+-- Tops the queues up to $DEPTH queued jobs.
 CREATE PROCEDURE refill() LANGUAGE plpgsql AS \$\$
 BEGIN
   SET LOCAL megaforce.notify = off;
@@ -38,9 +43,13 @@ BEGIN
   LIMIT greatest(0, $DEPTH - (SELECT count(*) FROM megaforce.runs WHERE status = 'queued'));
   INSERT INTO floor_jobs (source)
   SELECT i FROM generate_series(1, greatest(0, $DEPTH - (SELECT count(*) FROM floor_jobs WHERE status = 'queued'))::int) i;
+  INSERT INTO runs_shape (input_source_id, max_attempts)
+  SELECT pg_catalog.gen_random_uuid(), 3
+  FROM generate_series(1, greatest(0, $DEPTH - (SELECT count(*) FROM runs_shape WHERE status = 'queued'))::int) i;
   COMMIT;
   ANALYZE megaforce.runs;
   ANALYZE floor_jobs;
+  ANALYZE runs_shape;
 END \$\$;
 SQL
 bench_psql -c "CALL refill()" -c "VACUUM ANALYZE"
@@ -58,6 +67,19 @@ for batch in 1 10; do
       echo "SELECT 1 FROM megaforce.complete_run((:ids::uuid[])[$k], (:tokens::uuid[])[$k], '{\"ok\": true}');"
     done
   } >"$work/mf$batch.sql"
+  {  # what claim_runs and complete_run write, as plain SQL on runs_shape
+    echo "WITH c AS (SELECT r.id FROM runs_shape r WHERE r.status = 'queued' AND r.run_after <= now()"
+    echo "             AND NOT EXISTS (SELECT 1 FROM runs_shape b WHERE b.input_source_id = r.input_source_id AND b.status = 'running' OFFSET 0)"
+    echo "           ORDER BY r.priority DESC, r.run_after, r.queued_at, r.id LIMIT $batch FOR UPDATE OF r SKIP LOCKED),"
+    echo "     u AS (UPDATE runs_shape r SET status = 'running', claimed_by = 'w' || :client_id, attempt = r.attempt + 1,"
+    echo "                  lease_token = gen_random_uuid(), started_at = now(), updated_at = now(),"
+    echo "                  lease_expires_at = now() + interval '5 minutes' FROM c WHERE r.id = c.id RETURNING r.*)"
+    echo "SELECT array_agg(id) AS ids, array_agg(lease_token) AS tokens FROM u \\gset"
+    for ((k = 1; k <= batch; k++)); do
+      echo "UPDATE runs_shape SET status = 'succeeded', result = '{\"ok\": true}', finished_at = now(), updated_at = now(),"
+      echo "  lease_expires_at = NULL WHERE id = (:ids::uuid[])[$k] AND lease_token = (:tokens::uuid[])[$k] AND texteq(status, 'running') RETURNING *;"
+    done
+  } >"$work/shape$batch.sql"
   for notify in 0 1; do
     claim_notify="" done_notify=""
     if ((notify)); then
@@ -87,6 +109,13 @@ for clients in 1 8; do
     compare "batch $batch, notify off vs floor" $clients $batch "$work/floor${batch}0.sql" "" "$work/mf$batch.sql" "-c megaforce.notify=off"
     compare "batch $batch, notify on vs floor+notify" $clients $batch "$work/floor${batch}1.sql" "" "$work/mf$batch.sql" "-c megaforce.notify=on"
   done
+done
+
+echo
+echo "the ceiling of the schema: plain SQL on a runs-shaped table (no triggers) vs the same floor"
+compare_header
+for batch in 1 10; do
+  compare "batch $batch, runs-shaped table vs floor" 8 $batch "$work/floor${batch}0.sql" "" "$work/shape$batch.sql" ""
 done
 
 # Claim latency with many finished runs: the claim index holds only queued runs.
