@@ -2,7 +2,6 @@
 
 extern "C" {
 #include "postgres.h"
-#include "catalog/pg_type.h"
 }
 
 #include "pg/index_lookup.hpp"

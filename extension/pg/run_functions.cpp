@@ -252,16 +252,14 @@ LockedRun lock_fenced(const Uuid& run, const Uuid& token) {
 }
 
 // Runs a fenced step (`plan`, whose first two arguments are the run and its
-// token) and returns how many rows it changed. When the fence holds nothing,
-// lock_fenced() names the reason (P0002, 55000 or 42501); it cannot pass,
-// since a token is never reused, but if it did the step is simply retried.
-uint64 fenced_update(mpg::KeptPlan& plan, const Uuid& run, const Uuid& token, const Datum* args) {
-  for (int pass = 0; pass < 2; ++pass) {
-    uint64 changed = mpg::execute(plan, args, nullptr, false);
-    if (changed > 0) return changed;
-    lock_fenced(run, token);
-  }
-  throw Error(sqlstate::kInternalError, "run " + id_text(run) + " kept changing under its lease");
+// token); its row is then in SPI_tuptable. When the fence holds nothing,
+// lock_fenced() names the reason (P0002, 55000 or 42501). It cannot find the
+// run running under this token after the UPDATE did not, since a token is
+// never handed out twice.
+void fenced_update(mpg::KeptPlan& plan, const Uuid& run, const Uuid& token, const Datum* args) {
+  if (mpg::execute(plan, args, nullptr, false) > 0) return;
+  lock_fenced(run, token);
+  throw Error(sqlstate::kInternalError, "run " + id_text(run) + " is running under this token but was not updated");
 }
 
 // Sets status/error/run_after of a locked run and returns the row.
