@@ -245,13 +245,14 @@ void after_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
 MF_FUNCTION(megaforce_output_workflow_before) {
   TriggerData* trigger = mpg::row_trigger(fcinfo, "output_workflow_before");
   TupleDesc desc = trigger->tg_relation->rd_att;
-  HeapTuple result = mpg::with_spi([&] {
-    if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event)) return before_insert(trigger->tg_trigtuple, desc);
-    if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event))
-      return before_update(trigger->tg_trigtuple, trigger->tg_newtuple, desc);
-    throw Error(sqlstate::kInternalError, "output_workflow_before() fires on INSERT or UPDATE only");
-  });
-  return PointerGetDatum(result);
+  // No SPI here: the row returned must live in the caller's memory context,
+  // and SPI_finish would free whatever was allocated after SPI_connect. The
+  // checks read the actor through pg/index_lookup, which needs no SPI.
+  if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event))
+    return PointerGetDatum(before_insert(trigger->tg_trigtuple, desc));
+  if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event))
+    return PointerGetDatum(before_update(trigger->tg_trigtuple, trigger->tg_newtuple, desc));
+  throw Error(sqlstate::kInternalError, "output_workflow_before() fires on INSERT or UPDATE only");
 }
 
 MF_FUNCTION(megaforce_output_workflow_after) {
