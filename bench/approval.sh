@@ -43,11 +43,16 @@ cat >"$work/megaforce.sql" <<SQL
 SELECT 1 FROM megaforce.submit_output(('00000000-0000-0000-0000-' || lpad(:o::text, 12, '0'))::uuid, 'e0000000-0000-0000-0000-000000000001');
 SELECT 1 FROM megaforce.request_changes(('00000000-0000-0000-0000-' || lpad(:o::text, 12, '0'))::uuid, 'b0000000-0000-0000-0000-000000000001', 'again');
 SQL
-floor_step() {  # $1 = from, $2 = to, $3 = actor, $4 = notify? (1/0)
+# The floor writes what a megaforce step writes, byte for byte where it can:
+# the same columns of the output (the step's timestamp or reviewer too) and a
+# history row with the same comment and a 32-byte row_hash, given as a
+# constant instead of computed. No trigger, check or foreign key.
+ROW_HASH="'\\x$(printf 'ab%.0s' {1..32})'::bytea"
+floor_step() {  # $1 = from, $2 = to, $3 = actor, $4 = notify? (1/0), $5 = extra SET, $6 = comment
   cat <<SQL
 BEGIN;
-UPDATE floor_outputs SET status = '$2', revision = revision + 1, updated_at = now() WHERE id = ('00000000-0000-0000-0000-' || lpad(:o::text, 12, '0'))::uuid AND status = '$1';
-INSERT INTO floor_history (output_id, from_status, to_status, actor_id, comment, revision) VALUES (('00000000-0000-0000-0000-' || lpad(:o::text, 12, '0'))::uuid, '$1', '$2', '$3', 'again', 1);
+UPDATE floor_outputs SET status = '$2', revision = revision + 1, updated_at = now()$5 WHERE id = ('00000000-0000-0000-0000-' || lpad(:o::text, 12, '0'))::uuid AND status = '$1';
+INSERT INTO floor_history (output_id, from_status, to_status, actor_id, comment, revision, row_hash) VALUES (('00000000-0000-0000-0000-' || lpad(:o::text, 12, '0'))::uuid, '$1', '$2', '$3', $6, 1, $ROW_HASH);
 SQL
   [[ $4 == 1 ]] && echo "SELECT pg_notify('megaforce_outputs', json_build_object('id', ('00000000-0000-0000-0000-' || lpad(:o::text, 12, '0')), 'from', '$1', 'to', '$2', 'actor', '$3', 'revision', 1)::text);"
   echo "COMMIT;"
@@ -55,8 +60,10 @@ SQL
 for notify in 0 1; do
   {
     echo "\\set o random(1, $OUTPUTS_PER_CLIENT) + :client_id * $OUTPUTS_PER_CLIENT"
-    floor_step changes_requested pending_review e0000000-0000-0000-0000-000000000001 $notify
-    floor_step pending_review changes_requested b0000000-0000-0000-0000-000000000001 $notify
+    floor_step changes_requested pending_review e0000000-0000-0000-0000-000000000001 $notify \
+      ", submitted_at = now()" NULL
+    floor_step pending_review changes_requested b0000000-0000-0000-0000-000000000001 $notify \
+      ", reviewed_by = 'b0000000-0000-0000-0000-000000000001', reviewed_at = now()" "'again'"
   } >"$work/floor$notify.sql"
 done
 

@@ -6,7 +6,7 @@
 
 BENCH_DB=${BENCH_DB:-mf_bench}
 BENCH_SECONDS=${BENCH_SECONDS:-5}
-BENCH_ROUNDS=${BENCH_ROUNDS:-6}
+BENCH_ROUNDS=${BENCH_ROUNDS:-10}
 
 bench_psql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"; }
 
@@ -39,11 +39,12 @@ compare() {
     cs+=("$(awk -v x="$c" -v m="$mult" 'BEGIN { print x * m }')")
     ratios+=("$(awk -v a="$c" -v b="$b" 'BEGIN { if (b > 0) print a / b; else print 0 }')")
   done
-  printf '%-34s %7s %12s %12s %8s\n' "$label" "$clients" \
+  printf '%-34s %7s %12s %12s %8s %11s\n' "$label" "$clients" \
     "$(printf '%s\n' "${bs[@]}" | mean)" "$(printf '%s\n' "${cs[@]}" | mean)" \
-    "$(printf '%s\n' "${ratios[@]}" | median | awk '{ printf "%.2f", $1 }')"
+    "$(printf '%s\n' "${ratios[@]}" | median | awk '{ printf "%.2f", $1 }')" \
+    "$(printf '%s\n' "${ratios[@]}" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }')"
 }
 
 compare_header() {
-  printf '%-34s %7s %12s %12s %8s\n' comparison clients "baseline/s" "megaforce/s" "ratio"
+  printf '%-34s %7s %12s %12s %8s %11s\n' comparison clients "baseline/s" "megaforce/s" "ratio" "range"
 }
