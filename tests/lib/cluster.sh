@@ -37,7 +37,10 @@ mf_cluster_start() {
   shift
   local line
   for line in "$@"; do echo "$line" >>"$dir/data/postgresql.conf"; done
-  mf_as_owner "$MF_PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+  # MF_MALLOC_PERTURB (scripts/dev test sets it): glibc fills freed memory
+  # with that byte, so a value read after its memory was freed shows up.
+  mf_as_owner env ${MF_MALLOC_PERTURB:+MALLOC_PERTURB_=$MF_MALLOC_PERTURB} \
+    "$MF_PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
     { tail -20 "$dir/server.log" >&2; return 1; }
 }
 
