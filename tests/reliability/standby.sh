@@ -35,7 +35,7 @@ cat >>"$standby/data/postgresql.conf" <<CONF
 unix_socket_directories = '$standby'
 hot_standby = on
 CONF
-mf_as_owner env ${MF_MALLOC_PERTURB:+MALLOC_PERTURB_=$MF_MALLOC_PERTURB} "$MF_PG_BINDIR/pg_ctl" -D "$standby/data" -l "$standby/server.log" -w -t 60 start >/dev/null
+mf_cluster_start "$standby"  # its postgresql.conf is written above
 ok $? "the standby starts"
 is "$(p "$standby" -c "SELECT pg_is_in_recovery()")" t "the standby is in recovery"
 for _ in $(seq 100); do
