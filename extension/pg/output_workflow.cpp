@@ -81,8 +81,12 @@ Uuid required_uuid(HeapTuple row, TupleDesc desc, const char* name) {
 int32 revision_of(HeapTuple row, TupleDesc desc) { return mpg::int_column(row, desc, "revision").value_or(0); }
 
 // Whether column `name` differs between the two rows (by the type's equality).
+// Identical bytes need no call: an UPDATE that leaves a large title or content
+// alone carries its TOAST pointer over unchanged, and comparing the pointers
+// saves fetching both values on every transition of that output.
 bool column_changed(HeapTuple old_row, HeapTuple new_row, TupleDesc desc, const char* name,
                     PGFunction equals) {
+  if (mpg::same_column(old_row, new_row, desc, name)) return false;
   bool old_null = false, new_null = false;
   Datum old_value = mpg::column(old_row, desc, name, &old_null);
   Datum new_value = mpg::column(new_row, desc, name, &new_null);

@@ -96,6 +96,14 @@ UPDATE megaforce.output_schemas SET title = 'Big 2', content = pg_temp.big_conte
 SELECT ok((SELECT content = pg_temp.big_content(1) AND title = 'Big 2' AND revision = 2
            FROM megaforce.output_schemas WHERE id = :'big'),
   'a 200 kB edit by plain UPDATE is stored intact');
+-- Edit detection compares the stored bytes first (an untouched column keeps
+-- its TOAST pointer), then the values: neither rewrite below is an edit.
+UPDATE megaforce.output_schemas SET content = content, title = title WHERE id = :'big';
+SELECT is((SELECT revision FROM megaforce.output_schemas WHERE id = :'big'), 2,
+  'rewriting a 200 kB content with itself is not an edit');
+UPDATE megaforce.output_schemas SET content = pg_temp.big_content(1) WHERE id = :'big';
+SELECT is((SELECT revision FROM megaforce.output_schemas WHERE id = :'big'), 2,
+  'an equal 200 kB content built anew (other bytes, same value) is not an edit');
 SELECT ok((SELECT (megaforce.submit_output(:'big', :owner)).content = pg_temp.big_content(1)),
   'a transition of a 200 kB output returns it intact');
 SELECT ok((SELECT content = pg_temp.big_content(1) AND status = 'pending_review' AND revision = 3
