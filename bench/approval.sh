@@ -4,6 +4,8 @@
 # transaction), on one server in one run, rounds interleaved:
 #   megaforce, megaforce.notify = off   vs  floor
 #   megaforce, megaforce.notify = on    vs  floor + one pg_notify per change
+# and, to show what the SPEC's own constraints cost, megaforce (notify off)
+# against the same floor on tables with the SPEC's CHECKs and foreign keys.
 # Each pgbench transaction is one script run = two workflow steps (submit,
 # then request_changes), each step its own transaction; outputs are split
 # between clients so no two clients touch one row. Figures are steps/s.
@@ -33,6 +35,15 @@ DO \$\$ DECLARE o uuid; BEGIN
 CREATE TABLE floor_outputs (LIKE megaforce.output_schemas INCLUDING DEFAULTS INCLUDING INDEXES);
 CREATE TABLE floor_history (LIKE megaforce.approval_history INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING IDENTITY);
 INSERT INTO floor_outputs SELECT * FROM megaforce.output_schemas;
+-- The constrained floor: the same again with the CHECKs and foreign keys of
+-- SPEC §2 (status values, output -> owner/reviewer, history -> output/actor).
+CREATE TABLE floorc_outputs (LIKE megaforce.output_schemas INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS);
+CREATE TABLE floorc_history (LIKE megaforce.approval_history INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING IDENTITY INCLUDING CONSTRAINTS);
+INSERT INTO floorc_outputs SELECT * FROM megaforce.output_schemas;
+ALTER TABLE floorc_outputs ADD FOREIGN KEY (owner_id) REFERENCES megaforce.users (id),
+                           ADD FOREIGN KEY (reviewed_by) REFERENCES megaforce.users (id);
+ALTER TABLE floorc_history ADD FOREIGN KEY (output_id) REFERENCES floorc_outputs (id),
+                           ADD FOREIGN KEY (actor_id) REFERENCES megaforce.users (id);
 VACUUM ANALYZE;
 SQL
 
@@ -66,6 +77,7 @@ for notify in 0 1; do
       ", reviewed_by = 'b0000000-0000-0000-0000-000000000001', reviewed_at = now()" "'again'"
   } >"$work/floor$notify.sql"
 done
+sed -e 's/floor_outputs/floorc_outputs/' -e 's/floor_history/floorc_history/' "$work/floor0.sql" >"$work/floorc0.sql"
 
 echo
 echo "approval transitions/s: ${BENCH_ROUNDS} paired rounds of ${BENCH_SECONDS}s; ratio = median of per-round ratios"
@@ -73,5 +85,6 @@ compare_header
 for clients in 1 8; do
   compare "notify off vs plain floor" $clients 2 "$work/floor0.sql" "" "$work/megaforce.sql" "-c megaforce.notify=off"
   compare "notify on vs floor + pg_notify" $clients 2 "$work/floor1.sql" "" "$work/megaforce.sql" "-c megaforce.notify=on"
+  compare "notify off vs floor + constraints" $clients 2 "$work/floorc0.sql" "" "$work/megaforce.sql" "-c megaforce.notify=off"
 done
 bench_psql -c "SELECT 'history rows written: ' || count(*) FROM megaforce.approval_history"
