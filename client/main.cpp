@@ -2,6 +2,7 @@
 // (SPEC §7). One file per command (cmd_*.cpp); this file wires them to CLI11
 // and turns failures into one line on stderr and an exit code.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -36,6 +37,26 @@ void load_dotenv() {
   mc::apply_dotenv(mc::parse_dotenv(text.str()));
 }
 
+// One line for a bad invocation: what was wrong and where help is. CLI11
+// reports a word that is no command as "A subcommand is required", so that
+// case (and no command at all) names the word and the commands instead.
+std::string invocation_error(CLI::App& app, const CLI::ParseError& error) {
+  std::vector<CLI::App*> chosen = app.get_subcommands();
+  if (!chosen.empty())
+    return fmt::format("{}; see megaforce {} --help", error.what(), chosen.front()->get_name());
+  std::vector<std::string> commands;
+  for (const CLI::App* command : app.get_subcommands({})) commands.push_back(command->get_name());
+  std::vector<std::string> rest = app.remaining();
+  if (!rest.empty() && rest.front().rfind('-', 0) == 0)
+    return fmt::format("unknown option \"{}\"; see megaforce --help", rest.front());
+  if (!rest.empty())
+    return fmt::format("unknown command \"{}\"; the commands are {}; see megaforce --help", rest.front(),
+                       fmt::join(commands, ", "));
+  if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr)
+    return fmt::format("no command given; the commands are {}; see megaforce --help", fmt::join(commands, ", "));
+  return fmt::format("{}; see megaforce --help", error.what());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,8 +89,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);  // prints help, or the error with a pointer to --help
-    return rc == 0 ? mc::kOk : mc::kBadInvocation;
+    if (e.get_exit_code() == 0) {  // --help
+      app.exit(e);
+      return mc::kOk;
+    }
+    std::cerr << "megaforce: " << invocation_error(app, e) << "\n";
+    return mc::kBadInvocation;
   }
   try {
     return ctx.action ? ctx.action() : mc::kBadInvocation;

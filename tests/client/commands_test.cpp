@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -32,6 +33,20 @@ TEST(Invocation, BadInvocationsExit3) {
   EXPECT_EQ(megaforce({"frobnicate"}).exit_code, 3);
   EXPECT_EQ(megaforce({"current", "--no-such-flag"}).exit_code, 3);
   EXPECT_EQ(megaforce({}).exit_code, 3);
+  // One line on stderr that names what was wrong and where help is.
+  for (const auto& [args, expected] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"frobnicate"}, "unknown command \"frobnicate\""},
+           {{}, "no command given"},
+           {{"--frobnicate"}, "unknown option \"--frobnicate\""},
+           {{"current", "--no-such-flag"}, "--no-such-flag; see megaforce current --help"}}) {
+    CliRun run = megaforce(args);
+    EXPECT_EQ(run.exit_code, 3);
+    EXPECT_EQ(run.err.rfind("megaforce: ", 0), 0u) << run.err;
+    EXPECT_NE(run.err.find(expected), std::string::npos) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+    EXPECT_TRUE(run.out.empty()) << run.out;
+  }
+  EXPECT_NE(megaforce({"frobnicate"}).err.find("current, history, upgrade"), std::string::npos);
   CliRun help = megaforce({"upgrade", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("Examples"), std::string::npos) << help.out;
