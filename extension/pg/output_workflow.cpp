@@ -14,7 +14,6 @@ extern "C" {
 #include "postgres.h"
 #include "access/htup_details.h"
 #include "access/xact.h"
-#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/trigger.h"
@@ -80,22 +79,6 @@ Uuid required_uuid(HeapTuple row, TupleDesc desc, const char* name) {
 
 int32 revision_of(HeapTuple row, TupleDesc desc) { return mpg::int_column(row, desc, "revision").value_or(0); }
 
-// Whether column `name` differs between the two rows (by the type's equality).
-// Identical bytes need no call: an UPDATE that leaves a large title or content
-// alone carries its TOAST pointer over unchanged, and comparing the pointers
-// saves fetching both values on every transition of that output.
-bool column_changed(HeapTuple old_row, HeapTuple new_row, TupleDesc desc, const char* name,
-                    PGFunction equals) {
-  if (mpg::same_column(old_row, new_row, desc, name)) return false;
-  bool old_null = false, new_null = false;
-  Datum old_value = mpg::column(old_row, desc, name, &old_null);
-  Datum new_value = mpg::column(new_row, desc, name, &new_null);
-  if (old_null || new_null) return old_null != new_null;
-  return !mpg::pg_call([&] {
-    return DatumGetBool(DirectFunctionCall2Coll(equals, DEFAULT_COLLATION_OID, old_value, new_value));
-  });
-}
-
 HeapTuple before_insert(HeapTuple row, TupleDesc desc) {
   std::optional<std::string> status = mpg::text_column(row, desc, "status");
   if (status && *status != "draft")
@@ -117,8 +100,8 @@ HeapTuple before_insert(HeapTuple row, TupleDesc desc) {
 HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
   Uuid id = required_uuid(old_row, desc, "id");
   std::string id_text = megaforce::to_string(id);
-  if (column_changed(old_row, new_row, desc, "id", uuid_eq) ||
-      column_changed(old_row, new_row, desc, "owner_id", uuid_eq))
+  if (!mpg::equal_column(old_row, new_row, desc, "id", uuid_eq) ||
+      !mpg::equal_column(old_row, new_row, desc, "owner_id", uuid_eq))
     throw Error(sqlstate::kInsufficientPrivilege,
                 "the id and owner_id of output " + id_text + " cannot be changed");
 
@@ -130,8 +113,8 @@ HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
   std::string new_status_text =
       ctx.request ? ctx.request->to_status : mpg::text_column(new_row, desc, "status").value_or("");
   bool transition = ctx.request != nullptr || new_status_text != *old_status_text;
-  bool edited = column_changed(old_row, new_row, desc, "title", texteq) ||
-                column_changed(old_row, new_row, desc, "content", jsonb_eq);
+  bool edited = !mpg::equal_column(old_row, new_row, desc, "title", texteq) ||
+                !mpg::equal_column(old_row, new_row, desc, "content", jsonb_eq);
   int32 old_revision = revision_of(old_row, desc);
 
   // SPEC order: unknown output (the UPDATE found no row), stale revision,

@@ -1,6 +1,8 @@
 #include "pg/row_access.hpp"
 
 extern "C" {
+#include "catalog/pg_collation.h"
+#include "fmgr.h"
 #include "utils/datum.h"
 }
 
@@ -30,14 +32,41 @@ std::optional<int32> int_column(HeapTuple row, TupleDesc desc, const char* name)
   return DatumGetInt32(value);
 }
 
-bool same_column(HeapTuple a, HeapTuple b, TupleDesc desc, const char* name) {
-  int number = column_number(desc, name);
+namespace {
+
+// Column `name` of two rows of one relation, read once.
+struct ColumnPair {
+  Datum a, b;
   bool a_null = false, b_null = false;
-  Datum av = heap_getattr(a, number, desc, &a_null);
-  Datum bv = heap_getattr(b, number, desc, &b_null);
-  if (a_null || b_null) return a_null == b_null;
-  Form_pg_attribute att = TupleDescAttr(desc, number - 1);
-  return pg_call([&] { return datumIsEqual(av, bv, att->attbyval, att->attlen); });
+  Form_pg_attribute attribute;
+};
+
+ColumnPair read_pair(HeapTuple a, HeapTuple b, TupleDesc desc, const char* name) {
+  int number = column_number(desc, name);
+  ColumnPair pair;
+  pair.a = heap_getattr(a, number, desc, &pair.a_null);
+  pair.b = heap_getattr(b, number, desc, &pair.b_null);
+  pair.attribute = TupleDescAttr(desc, number - 1);
+  return pair;
+}
+
+bool same_bytes(const ColumnPair& pair) {
+  return pg_call([&] { return datumIsEqual(pair.a, pair.b, pair.attribute->attbyval, pair.attribute->attlen); });
+}
+
+}  // namespace
+
+bool same_column(HeapTuple a, HeapTuple b, TupleDesc desc, const char* name) {
+  ColumnPair pair = read_pair(a, b, desc, name);
+  if (pair.a_null || pair.b_null) return pair.a_null == pair.b_null;
+  return same_bytes(pair);
+}
+
+bool equal_column(HeapTuple a, HeapTuple b, TupleDesc desc, const char* name, PGFunction equals) {
+  ColumnPair pair = read_pair(a, b, desc, name);
+  if (pair.a_null || pair.b_null) return pair.a_null == pair.b_null;
+  if (same_bytes(pair)) return true;
+  return pg_call([&] { return DatumGetBool(DirectFunctionCall2Coll(equals, DEFAULT_COLLATION_OID, pair.a, pair.b)); });
 }
 
 void RowChanges::set(const char* name, Datum value, bool is_null) {

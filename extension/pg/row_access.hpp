@@ -6,6 +6,7 @@ extern "C" {
 #include "postgres.h"
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "fmgr.h"
 #include "utils/timestamp.h"
 }
 
@@ -23,6 +24,11 @@ std::optional<int32> int_column(HeapTuple row, TupleDesc desc, const char* name)
 // Whether column `name` holds the same bytes in both rows (a changed
 // representation of an equal value counts as a change).
 bool same_column(HeapTuple a, HeapTuple b, TupleDesc desc, const char* name);
+// Whether column `name` holds equal values in both rows by `equals` (a
+// type's equality function, called with the default collation). Identical
+// bytes are equal without the call: an UPDATE that leaves a large value alone
+// carries its TOAST pointer over, and comparing pointers saves fetching it.
+bool equal_column(HeapTuple a, HeapTuple b, TupleDesc desc, const char* name, PGFunction equals);
 
 // now(): the transaction's timestamp, what the timestamp columns default to.
 inline Datum transaction_now_datum() { return TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()); }
