@@ -50,7 +50,7 @@ check "lint allows CREATE OR REPLACE of a function a megaforce script created" "
 
 # Every C symbol named by any script (released or not) is exported, with its
 # fmgr info record, by the installed library.
-lib="$(pg_config --pkglibdir)/megaforce.so"
+lib="${MF_PG_PKGLIBDIR:-$(pg_config --pkglibdir)}/megaforce.so"
 exported=$(nm -D --defined-only "$lib" | awk '{print $3}' | sort -u)
 missing=()
 for sym in $(cat "$repo_root"/sql/*.sql "$repo_root"/migrations/*.sql |
