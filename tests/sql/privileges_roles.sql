@@ -61,9 +61,9 @@ SELECT is((megaforce.cancel_run(:'probe_run', :owner)).status, 'cancelled',
   'SELECT on the key and the columns read is enough');
 RESET ROLE;
 
--- PUBLIC gets nothing but the CHECK helper.
-SELECT is(array_agg(p.proname::text ORDER BY p.proname), ARRAY['is_valid_email'],
-  'the only megaforce function executable by PUBLIC is is_valid_email')
+-- PUBLIC gets nothing but the CHECK helper and the key default.
+SELECT is(array_agg(p.proname::text ORDER BY p.proname), ARRAY['is_valid_email', 'uuid_v7'],
+  'the only megaforce functions executable by PUBLIC are is_valid_email (a CHECK) and uuid_v7 (a key default)')
 FROM pg_proc p WHERE p.pronamespace = 'megaforce'::regnamespace
   AND has_function_privilege('public', p.oid, 'EXECUTE');
 SELECT is((SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = 'megaforce'::regnamespace AND c.relkind IN ('r', 'S')
@@ -83,8 +83,8 @@ SELECT ok(NOT has_column_privilege('megaforce_app', 'megaforce.users', 'password
 
 -- SECURITY DEFINER only where the README says why; every function pins search_path.
 SELECT is(array_agg(p.proname::text ORDER BY p.proname),
-  ARRAY['authenticate', 'create_user', 'output_workflow_after', 'output_workflow_before', 'refuse_output_delete',
-        'run_state_before', 'set_history_row_hash', 'set_password'],
+  ARRAY['authenticate', 'create_user', 'finished_runs_total', 'output_workflow_after', 'output_workflow_before',
+        'refuse_output_delete', 'run_state_before', 'set_history_row_hash', 'set_password'],
   'the SECURITY DEFINER functions are exactly the documented ones')
 FROM pg_proc p WHERE p.pronamespace = 'megaforce'::regnamespace AND p.prosecdef;
 SELECT is(array_agg(p.proname::text ORDER BY p.proname), NULL,

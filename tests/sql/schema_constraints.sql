@@ -47,7 +47,7 @@ SELECT indexes_are('megaforce', 'personas', ARRAY['personas_pkey', 'personas_own
 SELECT indexes_are('megaforce', 'input_sources', ARRAY['input_sources_pkey', 'input_sources_owner_id_idx',
     'input_sources_persona_id_idx', 'input_sources_due_idx']);
 SELECT indexes_are('megaforce', 'runs', ARRAY['runs_pkey', 'runs_one_queued_per_source',
-    'runs_one_running_per_source', 'runs_claim_order_idx', 'runs_input_source_id_idx']);
+    'runs_one_running_per_source', 'runs_claim_order_idx']);
 SELECT indexes_are('megaforce', 'documents', ARRAY['documents_pkey', 'documents_owner_id_idx',
     'documents_persona_id_idx', 'documents_input_source_id_idx', 'documents_run_id_idx',
     'documents_content_sha256_idx']);
@@ -73,7 +73,8 @@ SELECT set_eq(
   $$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'megaforce'$$,
   ARRAY['megaforce.users', 'megaforce.personas', 'megaforce.input_sources', 'megaforce.runs',
         'megaforce.documents', 'megaforce.output_schemas', 'megaforce.approval_history',
-        'megaforce.approval_history_id_seq', 'megaforce.migration_log', 'megaforce.migration_log_id_seq'],
+        'megaforce.approval_history_id_seq', 'megaforce.migration_log', 'megaforce.migration_log_id_seq',
+        'megaforce.runs_succeeded_total', 'megaforce.runs_failed_total', 'megaforce.runs_cancelled_total'],
   'every table and sequence is registered with pg_extension_config_dump');
 SELECT set_eq(
   $$SELECT c.oid::regclass::text FROM pg_class c JOIN pg_depend d ON d.objid = c.oid
