@@ -12,6 +12,25 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 head=$(head_version)
 
+# The migration_log rows written after row id $2, as "A->B A->B ...".
+steps_logged() {
+  q -d "$1" -c "SELECT string_agg(from_version || '->' || to_version, ' ' ORDER BY id)
+                FROM megaforce.migration_log WHERE id > $2"
+}
+# The steps from version $1 to $2 along the released versions and head, as "A->B ...".
+version_path() {
+  local versions path=() prev=
+  versions=$( { released_versions; echo "$head"; } | sort -uV)
+  [[ $(printf '%s\n%s\n' "$1" "$2" | sort -V | head -1) == "$1" ]] || versions=$(sort -rV <<<"$versions")
+  local v inside=0
+  for v in $versions; do
+    [[ $v == "$1" ]] && inside=1
+    if ((inside)); then [[ -n $prev ]] && path+=("$prev->$v"); prev=$v; fi
+    [[ $v == "$2" ]] && break
+  done
+  echo "${path[*]}"
+}
+
 fresh_db mf_eq_head
 q -d mf_eq_head -c "CREATE EXTENSION megaforce"
 catalog mf_eq_head >"$work/catalog.head"
@@ -27,6 +46,7 @@ for v in $(released_versions); do
   check "$v: filled with rows in every table and status" q -d "$db" -o /dev/null -f "$upgrade_dir/fill.sql"
   snapshot "$db" "$work/rows.$v"
 
+  logged=$(q -d "$db" -c "SELECT coalesce(max(id), 0) FROM megaforce.migration_log")
   check "$v -> $head: ALTER EXTENSION megaforce UPDATE" q -d "$db" -c "ALTER EXTENSION megaforce UPDATE"
   is "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'megaforce'")" "$head" \
     "$v -> $head: installed version is head"
@@ -34,8 +54,7 @@ for v in $(released_versions); do
     diff "$work/catalog.head" <(catalog "$db")
   check "$v -> $head: every row of every table survived with its values" same_rows "$db" "$work/rows.$v"
   if [[ $v != "$head" ]]; then
-    is "$(q -d "$db" -c "SELECT from_version || '->' || to_version FROM megaforce.migration_log ORDER BY id DESC LIMIT 1")" \
-      "$v->$head" "$v -> $head: migration_log records the step"
+    is "$(steps_logged "$db" "$logged")" "$(version_path "$v" "$head")" "$v -> $head: migration_log records each step"
   fi
   if [[ $(q -d "$db" -c "SELECT to_regprocedure('megaforce.verify_history(uuid)') IS NOT NULL") == t ]]; then
     is "$(q -d "$db" -c "SELECT count(*) FROM megaforce.approval_history WHERE row_hash IS NULL")" 0 \
@@ -60,12 +79,12 @@ for v in $(released_versions); do
 
   # Back down to V.
   [[ $v == "$head" ]] && continue
+  logged=$(q -d "$db" -c "SELECT coalesce(max(id), 0) FROM megaforce.migration_log")
   check "$head -> $v: ALTER EXTENSION megaforce UPDATE TO '$v'" \
     q -d "$db" -c "ALTER EXTENSION megaforce UPDATE TO '$v'"
   check "$head -> $v: catalog identical to a fresh install at $v" diff "$work/catalog.$v" <(catalog "$db")
   check "$head -> $v: every row kept, in the columns $v has" same_rows "$db" "$work/rows.$v"
-  is "$(q -d "$db" -c "SELECT from_version || '->' || to_version FROM megaforce.migration_log ORDER BY id DESC LIMIT 1")" \
-    "$head->$v" "$head -> $v: migration_log records the step"
+  is "$(steps_logged "$db" "$logged")" "$(version_path "$head" "$v")" "$head -> $v: migration_log records each step"
   check "$head -> $v: the workflow still works (a new output, submitted)" q -d "$db" -c "
     SELECT megaforce.submit_output((megaforce.create_output(id, 'after downgrade', '{}')).id, id)
     FROM megaforce.users WHERE lower(email) = 'editor@example.com'"
