@@ -257,7 +257,7 @@ MF_FUNCTION(megaforce_verify_history) {
       if (n == 0) break;
       MemoryContext outer = MemoryContextSwitchTo(batch_context);
       for (uint64 i = 0; i < n; ++i) {
-        mpg::pg_call([] { CHECK_FOR_INTERRUPTS(); });
+        mpg::check_interrupts();
         HeapTuple tuple = SPI_tuptable->vals[i];
         TupleDesc desc = SPI_tuptable->tupdesc;
         if (one && !any_row) {

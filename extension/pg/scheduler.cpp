@@ -131,22 +131,25 @@ extern "C" void megaforce_scheduler_main(Datum) {
 namespace megaforce::pg {
 
 void register_scheduler_workers() {
-  std::vector<std::string> databases = guarded_call([] { return parse_database_list(databases_setting()); });
-  for (const std::string& database : databases) {
-    BackgroundWorker worker;
-    std::memset(&worker, 0, sizeof worker);
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    // Consistent state: it starts on a hot standby too, idles there, and
-    // works once the standby is promoted.
-    worker.bgw_start_time = BgWorkerStart_ConsistentState;
-    worker.bgw_restart_time = 5;
-    std::snprintf(worker.bgw_library_name, BGW_MAXLEN, "megaforce");
-    std::snprintf(worker.bgw_function_name, BGW_MAXLEN, "megaforce_scheduler_main");
-    std::snprintf(worker.bgw_name, BGW_MAXLEN, "megaforce scheduler for %s", database.c_str());
-    std::snprintf(worker.bgw_type, BGW_MAXLEN, "megaforce scheduler");
-    std::snprintf(worker.bgw_extra, BGW_EXTRALEN, "%s", database.c_str());
-    RegisterBackgroundWorker(&worker);
-  }
+  // _PG_init is C: guarded_call reports any error once the list is destroyed.
+  guarded_call([] {
+    std::vector<std::string> databases = parse_database_list(databases_setting());
+    for (const std::string& database : databases) {
+      BackgroundWorker worker;
+      std::memset(&worker, 0, sizeof worker);
+      worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+      // Consistent state: it starts on a hot standby too, idles there, and
+      // works once the standby is promoted.
+      worker.bgw_start_time = BgWorkerStart_ConsistentState;
+      worker.bgw_restart_time = 5;
+      std::snprintf(worker.bgw_library_name, BGW_MAXLEN, "megaforce");
+      std::snprintf(worker.bgw_function_name, BGW_MAXLEN, "megaforce_scheduler_main");
+      std::snprintf(worker.bgw_name, BGW_MAXLEN, "megaforce scheduler for %s", database.c_str());
+      std::snprintf(worker.bgw_type, BGW_MAXLEN, "megaforce scheduler");
+      std::snprintf(worker.bgw_extra, BGW_EXTRALEN, "%s", database.c_str());
+      pg_call([&] { RegisterBackgroundWorker(&worker); });
+    }
+  });
 }
 
 }  // namespace megaforce::pg
