@@ -14,7 +14,7 @@ extern "C" {
 
 #include "core/sha256.hpp"
 #include "pg/boundary.hpp"
-#include "pg/trigger_args.hpp"
+#include "pg/row_trigger.hpp"
 
 namespace {
 

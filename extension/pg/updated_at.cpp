@@ -10,7 +10,7 @@ extern "C" {
 
 #include "pg/boundary.hpp"
 #include "pg/row_access.hpp"
-#include "pg/trigger_args.hpp"
+#include "pg/row_trigger.hpp"
 
 // Sets updated_at to the transaction's timestamp (what `now()` returns, the
 // column's default), whatever the UPDATE wrote there.
