@@ -48,14 +48,14 @@ call_ms() {
 }
 
 # cancel_loop NAME CALL: one backend calls CALL (each call rolled back)
-# with a pause of a fifth of a call between calls, until $warm + $cancels
+# with a pause of a third of a call between calls, until $warm + $cancels
 # cancels have hit it; another session cancels it at random moments. The
 # backend's memory is read after the warm-up cancels and at the end.
 cancel_loop() {
   local name=$1 call=$2 ms pause out
   ms=$(call_ms "$call")
   ms=$(( ms > 0 ? ms : 1 ))
-  pause=$(awk -v ms="$ms" 'BEGIN { printf "%.3f", ms / 5000 }')
+  pause=$(awk -v ms="$ms" 'BEGIN { printf "%.3f", ms / 3000 }')
   diag "$name: one call over $batch rows takes $ms ms"
   PGAPPNAME=mf_cancel_target q -c "DO \$\$
     DECLARE inside int := 0; between int := 0; completed int := 0; in_call bool;
