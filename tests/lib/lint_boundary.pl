@@ -81,10 +81,9 @@ sub strip {
 # The extern functions of the server headers.
 sub server_functions {
   my $dir = $ENV{MF_PG_INCLUDEDIR_SERVER};
-  unless ($dir) {
-    my $pg_config = $ENV{MF_PG_BINDIR} && -x "$ENV{MF_PG_BINDIR}/pg_config" ? "$ENV{MF_PG_BINDIR}/pg_config" : 'pg_config';
-    chomp($dir = `$pg_config --includedir-server`);
-  }
+  # The headers the build compiles against (CMakeLists.txt, Makefile.pgxs:
+  # pg_config on the PATH; a staged server copy has none).
+  chomp($dir = `pg_config --includedir-server`) unless $dir;
   die "no server headers in '$dir'\n" unless $dir && -d $dir;
   my %names;
   my @files = split /\n/, `find '$dir' -name '*.h'`;
@@ -105,20 +104,24 @@ my $macros = qr/\b(?:CHECK_FOR_INTERRUPTS|elog|ereport|PG_RE_THROW|ReThrowError
   |PG_GETARG_(?:TEXT|BYTEA|VARCHAR|BPCHAR|JSONB|ARRAYTYPE|NUMERIC|HSTORE)_P\w*
   |PG_DETOAST_DATUM\w*|DatumGet(?:Text|Bytea|VarChar|BpChar|Jsonb|ArrayType|Numeric)P\w*)\b/x;
 
+# The position just past the bracket that closes the one open before $i.
+sub closing {
+  my ($text, $i, $open, $close) = @_;
+  my $depth = 1;
+  while ($i < length $text && $depth > 0) {
+    my $c = substr($text, $i++, 1);
+    $depth++ if $c eq $open;
+    $depth-- if $c eq $close;
+  }
+  return $i;
+}
+
 # Spans [start, end) of the text inside pg_call( ... ).
 sub boundary_spans {
   my ($text) = @_;
   my @spans;
   while ($text =~ /\bpg_call\s*\(/g) {
-    my $start = pos($text);
-    my $depth = 1;
-    my $i = $start;
-    while ($i < length $text && $depth > 0) {
-      my $c = substr($text, $i++, 1);
-      $depth++ if $c eq '(';
-      $depth-- if $c eq ')';
-    }
-    push @spans, [$start, $i];
+    push @spans, [pos($text), closing($text, pos($text), '(', ')')];
   }
   return \@spans;
 }
@@ -128,14 +131,7 @@ sub blocks_after {
   my ($text, $opener) = @_;
   my @spans;
   while ($text =~ /$opener/g) {
-    my ($depth, $i) = (1, pos($text));
-    my $start = $i;
-    while ($i < length $text && $depth > 0) {
-      my $c = substr($text, $i++, 1);
-      $depth++ if $c eq '{';
-      $depth-- if $c eq '}';
-    }
-    push @spans, [$start, $i];
+    push @spans, [pos($text), closing($text, pos($text), '{', '}')];
   }
   return \@spans;
 }
@@ -150,13 +146,7 @@ sub functions {
     my ($head, $name) = ($1, $2);
     my $open = pos($text) - 1;
     $name = $1 if $head =~ /^\s*MF_(?:WRITE_)?FUNCTION\s*\(\s*(\w+)/;
-    my ($depth, $i) = (1, $open + 1);
-    while ($i < length $text && $depth > 0) {
-      my $c = substr($text, $i++, 1);
-      $depth++ if $c eq '{';
-      $depth-- if $c eq '}';
-    }
-    push @out, [$name, $open, $i];
+    push @out, [$name, $open, closing($text, $open + 1, '{', '}')];
     pos($text) = $open + 1;
   }
   # Inline and member functions of a header or class, indented: the same
@@ -165,13 +155,7 @@ sub functions {
     my $name = $1;
     next if $name =~ /^(?:if|for|while|switch|catch|constexpr|PG_TRY|PG_CATCH)$/;
     my $open = pos($text) - 1;
-    my ($depth, $i) = (1, $open + 1);
-    while ($i < length $text && $depth > 0) {
-      my $c = substr($text, $i++, 1);
-      $depth++ if $c eq '{';
-      $depth-- if $c eq '}';
-    }
-    push @out, [$name, $open, $i];
+    push @out, [$name, $open, closing($text, $open + 1, '{', '}')];
     pos($text) = $open + 1;
   }
   return \@out;
