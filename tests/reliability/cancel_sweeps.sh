@@ -40,24 +40,31 @@ CREATE FUNCTION public.context_bytes() RETURNS bigint LANGUAGE sql AS \$\$
   SELECT sum(total_bytes)::bigint FROM pg_backend_memory_contexts \$\$;
 SQL
 
-# The length of one uncancelled call, rolled back (so the batch stays due).
+# The length of one uncancelled call, rolled back (so the batch stays due);
+# the second of two, the first warms the caches.
 call_ms() {
-  q -c "BEGIN" -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" -c "SELECT $1" \
-    -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" -c "ROLLBACK" |
-    awk 'NR == 1 { a = $1 } NR == 3 { b = $1 } END { printf "%d\n", b - a }'
+  local i
+  for i in 1 2; do
+    q -c "BEGIN" -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" -c "SELECT $1" \
+      -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" -c "ROLLBACK" |
+      awk 'NR == 1 { a = $1 } NR == 3 { b = $1 } END { printf "%d\n", b - a }'
+  done | tail -1
 }
 
-# cancel_loop NAME CALL: one backend calls CALL (each call rolled back)
-# with a pause of a third of a call between calls, until $warm + $cancels
-# cancels have hit it; another session cancels it at random moments. The
-# backend's memory is read after the warm-up cancels and at the end.
+# cancel_loop NAME CALL: one backend calls CALL (each call rolled back, each
+# turn committed) with a pause of a third of a call (at least 1 s) between calls, until
+# $warm + $cancels cancels have hit it; another session cancels it at random
+# moments while it is inside the turn's exception block: in a call, or in
+# the pause after it (application_name says which; a cancel outside the
+# block would end the loop). The backend's memory is
+# read after the warm-up cancels and at the end, between transactions.
 cancel_loop() {
   local name=$1 call=$2 ms pause out
   ms=$(call_ms "$call")
   ms=$(( ms > 0 ? ms : 1 ))
-  pause=$(awk -v ms="$ms" 'BEGIN { printf "%.3f", ms / 3000 }')
+  pause=$(awk -v ms="$ms" 'BEGIN { p = ms / 3000; printf "%.3f", p < 1 ? 1 : p }')
   diag "$name: one call over $batch rows takes $ms ms"
-  PGAPPNAME=mf_cancel_target q -c "DO \$\$
+  PGAPPNAME=mf_cancel_idle q -c "DO \$\$
     DECLARE inside int := 0; between int := 0; completed int := 0; in_call bool;
             rss0 bigint; ctx0 bigint; started timestamptz := clock_timestamp();
     BEGIN
@@ -66,9 +73,12 @@ cancel_loop() {
           rss0 := public.rss_kb(); ctx0 := public.context_bytes();
         END IF;
         BEGIN
+          -- Back to mf_cancel_idle when this block's subtransaction ends.
+          PERFORM pg_catalog.set_config('application_name', 'mf_cancel_target', false);
           in_call := true;
           PERFORM $call;
           in_call := false;
+          PERFORM pg_catalog.set_config('application_name', 'mf_cancel_pause', false);
           PERFORM pg_catalog.pg_sleep($pause);
           RAISE EXCEPTION 'roll back this call';
         EXCEPTION
@@ -76,16 +86,30 @@ cancel_loop() {
             IF in_call THEN inside := inside + 1; ELSE between := between + 1; END IF;
           WHEN raise_exception THEN completed := completed + 1;
         END;
+        COMMIT;
       END LOOP;
       RAISE WARNING 'RESULT % % % % % % %', inside, between, completed,
         rss0, public.rss_kb(), ctx0, public.context_bytes();
     END \$\$" >"$tmp/out" 2>&1 &
   local target=$!
-  # Cancels at random moments, from a fifth of a call to a call and a half apart.
+  # Two cancels of three at a random moment of a call (from a tenth to nine
+  # tenths of its length after the last), the third in the pause between calls.
+  local n=0 state
   while kill -0 "$target" 2>/dev/null; do
-    sleep "$(awk -v ms="$ms" -v r="$RANDOM" 'BEGIN { printf "%.3f", ms * (0.2 + 1.3 * r / 32768) / 1000 }')"
+    n=$((n + 1))
+    if ((n % 3)); then
+      sleep "$(awk -v ms="$ms" -v r="$RANDOM" 'BEGIN { printf "%.3f", ms * (0.1 + 0.8 * r / 32768) / 1000 }')"
+      state=mf_cancel_target
+    else
+      state=mf_cancel_pause
+      for _ in $(seq 200); do
+        [[ $(q -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$state'") == 0 ]] || break
+        kill -0 "$target" 2>/dev/null || break
+        sleep 0.05
+      done
+    fi
     q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
-          WHERE application_name = 'mf_cancel_target' AND datname = '$db' AND state = 'active'" >/dev/null
+          WHERE application_name = '$state' AND datname = '$db'" >/dev/null
   done
   wait "$target"
   out=$(sed -n 's/.*RESULT \(.*\)/\1/p' "$tmp/out")
