@@ -8,12 +8,14 @@
 #include <iostream>
 
 #include "cli_error.hpp"
+#include "core/migration_lock.hpp"
 
 namespace megaforce::client {
 namespace {
 
-// pg_advisory_xact_lock key of megaforce migrations ("megaforce" in ASCII, truncated).
-constexpr const char* kMigrationLock = "SELECT pg_catalog.pg_advisory_xact_lock(7882963617064755299)";
+// The migration lock, held until the migration commits.
+const std::string kMigrationLock =
+    "SELECT pg_catalog.pg_advisory_xact_lock(" + std::to_string(megaforce::kMigrationLockKey) + ")";
 
 std::string quote_literal(const std::string& s) {
   std::string out = "'";
@@ -48,7 +50,7 @@ std::vector<MigrationStep> steps_along(const std::optional<std::string>& install
 std::string migration_sql(const std::vector<MigrationStep>& steps, const MigrationOptions& options) {
   std::string out = "BEGIN;\n";
   out += fmt::format("SET LOCAL lock_timeout = {};\n", quote_literal(options.lock_timeout));
-  out += std::string(kMigrationLock) + ";\n";
+  out += kMigrationLock + ";\n";
   for (const MigrationStep& step : steps) out += fmt::format("-- {}\n{};\n", describe(step), step.sql);
   return out + "COMMIT;\n";
 }

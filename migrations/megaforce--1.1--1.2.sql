@@ -107,6 +107,22 @@ ALTER TABLE megaforce.runs SET (fillfactor = 80,
     autovacuum_vacuum_insert_scale_factor = 0.05,
     autovacuum_analyze_scale_factor = 0.05, autovacuum_vacuum_cost_delay = 0);
 
+-- Step: run notifications from an AFTER UPDATE trigger (issue 17)
+-- A run's state change was notified by the BEFORE trigger runs_state, so a
+-- later BEFORE trigger that skipped the update (returned NULL) left
+-- listeners told of a change that never happened. From 1.2 the AFTER UPDATE
+-- trigger runs_state_after_update notifies, once the row is written; the
+-- BEFORE trigger is recreated with the argument that tells it so (1.0 and
+-- 1.1 keep their trigger, without the argument, which still notifies).
+-- Locks: DROP TRIGGER takes ACCESS EXCLUSIVE on megaforce.runs and CREATE
+-- TRIGGER SHARE ROW EXCLUSIVE, both only for the catalog change (no rows are
+-- read or rewritten), held until the upgrade commits.
+DROP TRIGGER runs_state ON megaforce.runs;
+CREATE TRIGGER runs_state BEFORE INSERT OR UPDATE ON megaforce.runs
+    FOR EACH ROW EXECUTE FUNCTION megaforce.run_state_before('after_update_notifies');
+CREATE TRIGGER runs_state_after_update AFTER UPDATE ON megaforce.runs
+    FOR EACH ROW EXECUTE FUNCTION megaforce.run_state_after();
+
 WITH fresh_install AS (
     UPDATE megaforce.migration_log SET to_version = '1.2'
     WHERE from_version IS NULL AND to_version = '1.1' AND applied_at = pg_catalog.now()

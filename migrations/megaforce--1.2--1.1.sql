@@ -38,4 +38,13 @@ ALTER TABLE megaforce.documents ALTER COLUMN id SET DEFAULT pg_catalog.gen_rando
 ALTER TABLE megaforce.output_schemas ALTER COLUMN id SET DEFAULT pg_catalog.gen_random_uuid();
 DROP FUNCTION megaforce.uuid_v7();
 
+-- Step: run notifications from an AFTER UPDATE trigger (issue 17), undone
+-- The BEFORE trigger notifies of state changes again, as in 1.1. No rows
+-- change. Locks: DROP TRIGGER takes ACCESS EXCLUSIVE on megaforce.runs and
+-- CREATE TRIGGER SHARE ROW EXCLUSIVE (catalog only), until the downgrade commits.
+DROP TRIGGER runs_state_after_update ON megaforce.runs;
+DROP TRIGGER runs_state ON megaforce.runs;
+CREATE TRIGGER runs_state BEFORE INSERT OR UPDATE ON megaforce.runs
+    FOR EACH ROW EXECUTE FUNCTION megaforce.run_state_before();
+
 INSERT INTO megaforce.migration_log (from_version, to_version) VALUES ('1.2', '1.1');

@@ -16,6 +16,7 @@
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
 }
@@ -71,6 +72,14 @@ auto pg_call(F&& f) -> decltype(f()) {
     pg_call([&]() { result = f(); });
     return result;
   }
+}
+
+// CHECK_FOR_INTERRUPTS for C++ code: a cancel, a statement timeout or a
+// shutdown request raises its error through pg_call, so every destructor
+// runs. tests/lib/lint_boundary.pl finds a bare CHECK_FOR_INTERRUPTS (or any
+// PostgreSQL call that may raise an error) outside pg_call in extension/pg.
+inline void check_interrupts() {
+  if (unlikely(INTERRUPTS_PENDING_CONDITION())) pg_call([] { CHECK_FOR_INTERRUPTS(); });
 }
 
 namespace detail {

@@ -14,7 +14,7 @@ extern "C" {
 
 #include "core/sha256.hpp"
 #include "pg/boundary.hpp"
-#include "pg/trigger_args.hpp"
+#include "pg/row_trigger.hpp"
 
 namespace {
 
@@ -42,8 +42,9 @@ MF_FUNCTION(megaforce_set_content_sha256) {
   bool content_null = false;
   Datum content = heap_getattr(row, content_column, desc, &content_null);
   if (content_null) return PointerGetDatum(row);
-  Datum digest = PointerGetDatum(content_digest(DatumGetTextPP(content)));
+  text* detoasted = megaforce::pg::pg_call([&] { return DatumGetTextPP(content); });
+  Datum digest = PointerGetDatum(content_digest(detoasted));
   bool digest_null = false;
-  return PointerGetDatum(
-      heap_modify_tuple_by_cols(row, desc, 1, &digest_column, &digest, &digest_null));
+  return PointerGetDatum(megaforce::pg::pg_call(
+      [&] { return heap_modify_tuple_by_cols(row, desc, 1, &digest_column, &digest, &digest_null); }));
 }

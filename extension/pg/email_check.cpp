@@ -11,7 +11,7 @@ extern "C" {
 #include "pg/boundary.hpp"
 
 MF_FUNCTION(megaforce_is_valid_email) {
-  text* input = PG_GETARG_TEXT_PP(0);
+  text* input = megaforce::pg::pg_call([&] { return PG_GETARG_TEXT_PP(0); });
   std::string_view address(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input));
   // Stored emails are trimmed, so surrounding white space makes a value invalid.
   bool valid = megaforce::email::trim(address) == address && megaforce::email::is_valid(address);

@@ -8,6 +8,7 @@
 extern "C" {
 #include "postgres.h"
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -26,11 +27,11 @@ extern "C" {
 #include "core/error.hpp"
 #include "core/history_chain.hpp"
 #include "pg/boundary.hpp"
-#include "pg/history_chain.hpp"
+#include "pg/history_lock.hpp"
 #include "pg/index_lookup.hpp"
 #include "pg/row_access.hpp"
 #include "pg/spi.hpp"
-#include "pg/trigger_args.hpp"
+#include "pg/row_trigger.hpp"
 
 namespace mpg = megaforce::pg;
 using megaforce::HistoryRow;
@@ -96,21 +97,42 @@ HistoryRow history_row_of(HeapTuple tuple, TupleDesc desc) {
 mpg::KeptPlan g_lock_output{
     "SELECT 1 FROM megaforce.output_schemas WHERE id = $1 FOR NO KEY UPDATE", 1, {UUIDOID}};
 constexpr mpg::IndexLookup kLastHistoryRow{"approval_history", "approval_history_output_id_idx", true};
-constexpr const char* kRowHashColumn[] = {"row_hash"};
+constexpr const char* kLastRowColumns[] = {"id", "row_hash"};
 
 // The row_hash of the last history row of `output_id`, read after locking the
 // output's row, so two writers of one output's history cannot fork its chain.
 // The last row comes from the (output_id, id) index, read backwards.
+//
+// Under READ COMMITTED the lookup's fresh snapshot, taken after the lock, sees
+// the last committed row. Under REPEATABLE READ and SERIALIZABLE it would see
+// the transaction's snapshot, which misses a row committed since it was taken:
+// linking to the row before that would fork the chain. So the last row is
+// read from the latest committed state too, and when the two differ the
+// transaction is refused with 40001, to be retried with a newer snapshot.
 std::optional<Sha256Digest> last_hash_of(const Uuid& output_id) {
   bool locked_by_workflow = g_locked_output && *g_locked_output == output_id;
   if (!locked_by_workflow) {
     Datum arg = mpg::uuid_datum(output_id);
     mpg::with_spi([&] { return mpg::execute(g_lock_output, &arg, nullptr, false); });
   }
-  Datum hash;
-  bool is_null = true;
-  if (!mpg::lookup_row(kLastHistoryRow, output_id, kRowHashColumn, 1, &hash, &is_null)) return std::nullopt;
-  return digest_of(hash, is_null);
+  Datum seen[2];
+  bool seen_null[2] = {true, true};
+  bool found = mpg::lookup_row(kLastHistoryRow, output_id, kLastRowColumns, 2, seen, seen_null);
+  if (IsolationUsesXactSnapshot()) {
+    Datum latest[2];
+    bool latest_null[2] = {true, true};
+    bool latest_found = mpg::lookup_row(kLastHistoryRow, output_id, kLastRowColumns, 2, latest, latest_null,
+                                        mpg::Visibility::kLatestCommitted);
+    if (latest_found != found || (found && DatumGetInt64(latest[0]) != DatumGetInt64(seen[0])))
+      throw megaforce::Error(megaforce::sqlstate::kSerializationFailure,
+                             "could not serialize access to the approval history of output " +
+                                 megaforce::to_string(output_id),
+                             "A history row of this output was committed after this transaction's snapshot was "
+                             "taken; linking the new row to the last row the snapshot sees would fork the chain.",
+                             "Retry the transaction.");
+  }
+  if (!found) return std::nullopt;
+  return digest_of(seen[1], seen_null[1]);
 }
 
 }  // namespace
@@ -257,7 +279,7 @@ MF_FUNCTION(megaforce_verify_history) {
       if (n == 0) break;
       MemoryContext outer = MemoryContextSwitchTo(batch_context);
       for (uint64 i = 0; i < n; ++i) {
-        mpg::pg_call([] { CHECK_FOR_INTERRUPTS(); });
+        mpg::check_interrupts();
         HeapTuple tuple = SPI_tuptable->vals[i];
         TupleDesc desc = SPI_tuptable->tupdesc;
         if (one && !any_row) {

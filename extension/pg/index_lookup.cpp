@@ -52,13 +52,14 @@ void check_select_privilege(Relation heap, Relation index, const char* const* na
 // The scan itself; holds no C++ objects, so an ereport may leave it at any
 // point (the resource owner releases the snapshot, the pins and the relations).
 bool scan_one(const IndexLookup& lookup, pg_uuid_t* key, const char* const* names, int count, Datum* values,
-              bool* nulls) {
+              bool* nulls, Visibility visibility) {
   Oid schema = get_namespace_oid("megaforce", false);
   Relation heap = table_open(relation_oid(schema, lookup.table), AccessShareLock);
   Relation index = index_open(relation_oid(schema, lookup.index), AccessShareLock);
   check_select_privilege(heap, index, names, count);
   CommandCounterIncrement();
-  Snapshot snapshot = RegisterSnapshot(GetTransactionSnapshot());
+  Snapshot snapshot = RegisterSnapshot(visibility == Visibility::kStatement ? GetTransactionSnapshot()
+                                                                             : GetLatestSnapshot());
 
   ScanKeyData scan_key;
   ScanKeyInit(&scan_key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(key));
@@ -90,10 +91,10 @@ bool scan_one(const IndexLookup& lookup, pg_uuid_t* key, const char* const* name
 }  // namespace
 
 bool lookup_row(const IndexLookup& lookup, const Uuid& key, const char* const* names, int count,
-                Datum* values, bool* nulls) {
+                Datum* values, bool* nulls, Visibility visibility) {
   pg_uuid_t key_value;
   std::memcpy(key_value.data, key.data(), key.size());
-  return pg_call([&] { return scan_one(lookup, &key_value, names, count, values, nulls); });
+  return pg_call([&] { return scan_one(lookup, &key_value, names, count, values, nulls, visibility); });
 }
 
 }  // namespace megaforce::pg

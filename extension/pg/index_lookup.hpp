@@ -18,12 +18,17 @@ struct IndexLookup {
   bool last;          // take the last matching index entry instead of the first
 };
 
-// Finds the first (or last) row of lookup.table visible to a new statement
-// (like SPI: the command counter is advanced, then the transaction snapshot
-// taken) whose index key starts with `key`, and copies its columns `names`
-// into values/nulls (by-reference values palloc'd in the current memory
-// context). Returns false when there is no such row. Through pg_call.
+// Which rows a lookup sees: those of a new statement (like SPI: the command
+// counter is advanced, then the transaction snapshot taken; under REPEATABLE
+// READ and SERIALIZABLE that is the transaction's snapshot), or the latest
+// committed state (and this transaction's own rows), whatever the isolation.
+enum class Visibility { kStatement, kLatestCommitted };
+
+// Finds the first (or last) row of lookup.table visible as `visibility` says
+// whose index key starts with `key`, and copies its columns `names` into
+// values/nulls (by-reference values palloc'd in the current memory context).
+// Returns false when there is no such row. Through pg_call.
 bool lookup_row(const IndexLookup& lookup, const Uuid& key, const char* const* names, int count,
-                Datum* values, bool* nulls);
+                Datum* values, bool* nulls, Visibility visibility = Visibility::kStatement);
 
 }  // namespace megaforce::pg

@@ -31,12 +31,12 @@ extern "C" {
 #include "core/uuid.hpp"
 #include "pg/actors.hpp"
 #include "pg/boundary.hpp"
-#include "pg/history_chain.hpp"
+#include "pg/history_lock.hpp"
 #include "pg/output_request.hpp"
 #include "pg/row_access.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
-#include "pg/trigger_args.hpp"
+#include "pg/row_trigger.hpp"
 
 namespace ap = megaforce::approval;
 using megaforce::Error;
@@ -215,8 +215,14 @@ void after_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
   if (!from || !to || new_revision == old_revision) return;  // no workflow step in this UPDATE
 
   StepContext ctx = step_context(id);
-  // The BEFORE trigger has checked the actor: it is a known user.
-  Uuid actor = *megaforce::parse_uuid(ctx.actor_text);
+  // The BEFORE trigger has checked the actor, unless someone disabled it:
+  // then there may be none to record, and the step is refused.
+  std::optional<Uuid> actor_id = megaforce::parse_uuid(ctx.actor_text);
+  if (!actor_id)
+    throw Error(sqlstate::kInsufficientPrivilege,
+                "workflow step on output " + megaforce::to_string(id) + " has no valid actor to record", {},
+                "Set megaforce.actor_id (SET LOCAL) to the acting user's id, or use the workflow functions.");
+  const Uuid& actor = *actor_id;
   bool transition = *from != *to;
   bool edited = new_revision - old_revision == (transition ? 2 : 1);
   if (edited)  // the edit first, at the status it was made in

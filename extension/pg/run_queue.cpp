@@ -86,7 +86,7 @@ Datum enqueue(const EnqueueRequest& request) {
   // The queued run of a conflicting enqueue may be claimed between our
   // INSERT and SELECT; then the INSERT can succeed on the next pass.
   for (int pass = 0; pass < 5; ++pass) {
-    CHECK_FOR_INTERRUPTS();
+    check_interrupts();
     if (execute(g_insert_run, args, nulls, false) > 0) return first_result_column();
     Datum source_arg[1] = {args[0]};
     if (execute(g_queued_run_of_source, source_arg, nullptr, false, 1) > 0) return first_result_column();

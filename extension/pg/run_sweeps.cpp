@@ -64,6 +64,7 @@ MF_WRITE_FUNCTION(megaforce_reap_expired_runs, "reap_expired_runs") {
     std::vector<Expired> expired;
     uint64 rows = mpg::execute(g_expired, nullptr, nullptr, false);
     for (uint64 i = 0; i < rows; ++i) {
+      mpg::check_interrupts();
       HeapTuple row = SPI_tuptable->vals[i];
       TupleDesc desc = SPI_tuptable->tupdesc;
       bool is_null = false, worker_null = false;
@@ -80,7 +81,7 @@ MF_WRITE_FUNCTION(megaforce_reap_expired_runs, "reap_expired_runs") {
       expired.push_back(std::move(e));
     }
     for (const Expired& e : expired) {
-      CHECK_FOR_INTERRUPTS();
+      mpg::check_interrupts();
       requeue_or_fail(e.id, e.run, e.note, GetCurrentTransactionStartTimestamp());
     }
     return static_cast<int32>(expired.size());
@@ -107,6 +108,7 @@ MF_WRITE_FUNCTION(megaforce_enqueue_due_runs, "enqueue_due_runs") {
     Datum args[1] = {TimestampTzGetDatum(at)};
     uint64 rows = mpg::execute(g_due_sources, args, nullptr, false);
     for (uint64 i = 0; i < rows; ++i) {
+      mpg::check_interrupts();
       HeapTuple row = SPI_tuptable->vals[i];
       TupleDesc desc = SPI_tuptable->tupdesc;
       bool is_null = false;
@@ -119,7 +121,7 @@ MF_WRITE_FUNCTION(megaforce_enqueue_due_runs, "enqueue_due_runs") {
     }
     int32 count = 0;
     for (const Due& d : due) {
-      CHECK_FOR_INTERRUPTS();
+      mpg::check_interrupts();
       std::string what = "scheduling input source " + id_text(d.id);
       bool ok = mpg::pg_call([&] {
         return mpg::in_subtransaction(what.c_str(), [&] {

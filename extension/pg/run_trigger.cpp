@@ -7,8 +7,15 @@
 //    (attempt, started_at, finished_at, the lease); without a status change
 //    those columns keep their values, the others change freely; updated_at
 //    is kept here as well.
-//  run_state_after (AFTER INSERT): NOTIFY for the new run (after the row
-//    exists: an INSERT ... ON CONFLICT DO NOTHING may skip it).
+//  run_state_after (AFTER INSERT, and from 1.2 AFTER UPDATE): NOTIFY for a
+//    new run and for a run's state change, once the row is written: an
+//    INSERT ... ON CONFLICT DO NOTHING may skip the insert, and a later
+//    BEFORE trigger (a user's) may skip the update by returning NULL.
+//
+// Versions 1.0 and 1.1 have no AFTER UPDATE trigger on runs: there the
+// BEFORE trigger notifies of state changes itself. From 1.2 it is created
+// with the argument 'after_update_notifies' and leaves that to the AFTER
+// UPDATE trigger runs_state_after_update.
 extern "C" {
 #include "postgres.h"
 #include "access/xact.h"
@@ -21,6 +28,7 @@ extern "C" {
 #include "utils/uuid.h"
 }
 
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -31,7 +39,7 @@ extern "C" {
 #include "pg/row_access.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
-#include "pg/trigger_args.hpp"
+#include "pg/row_trigger.hpp"
 
 namespace rs = megaforce::runs;
 using megaforce::Error;
@@ -93,7 +101,13 @@ HeapTuple before_insert(HeapTuple row, TupleDesc desc) {
   return changes.apply(row);
 }
 
-HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
+// Whether the runs trigger calling run_state_before leaves the notification
+// of state changes to the AFTER UPDATE trigger (from 1.2).
+bool after_update_notifies(const Trigger* trigger) {
+  return trigger->tgnargs >= 1 && std::strcmp(trigger->tgargs[0], "after_update_notifies") == 0;
+}
+
+HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc, bool notify_here) {
   mpg::RowChanges changes(desc);
   // updated_at too: one trigger call per row instead of two on the queue's hot path.
   changes.set("updated_at", mpg::transaction_now_datum());
@@ -139,7 +153,7 @@ HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc) {
       changes.set_null("lease_expires_at");
       break;
   }
-  notify(id, *mpg::uuid_column(new_row, desc, "input_source_id"), *from, to);
+  if (notify_here) notify(id, *mpg::uuid_column(new_row, desc, "input_source_id"), *from, to);
   return changes.apply(new_row);
 }
 
@@ -151,15 +165,32 @@ MF_FUNCTION(megaforce_run_state_before) {
   if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event))
     return PointerGetDatum(before_insert(trigger->tg_trigtuple, desc));
   if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event))
-    return PointerGetDatum(before_update(trigger->tg_trigtuple, trigger->tg_newtuple, desc));
+    return PointerGetDatum(before_update(trigger->tg_trigtuple, trigger->tg_newtuple, desc,
+                                         !after_update_notifies(trigger->tg_trigger)));
   throw Error(sqlstate::kInternalError, "run_state_before() fires on INSERT or UPDATE only");
 }
 
+// The AFTER row trigger of the run state machine: what follows a written row.
 MF_FUNCTION(megaforce_run_state_after) {
   TriggerData* trigger = mpg::row_trigger(fcinfo, "run_state_after");
+  if (!TRIGGER_FIRED_AFTER(trigger->tg_event))
+    throw Error(sqlstate::kInternalError, "run_state_after() must be an AFTER trigger");
   TupleDesc desc = trigger->tg_relation->rd_att;
-  HeapTuple row = trigger->tg_trigtuple;
-  notify(*mpg::uuid_column(row, desc, "id"), *mpg::uuid_column(row, desc, "input_source_id"), std::nullopt,
-         rs::Status::kQueued);
+  if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event)) {
+    HeapTuple row = trigger->tg_trigtuple;
+    notify(*mpg::uuid_column(row, desc, "id"), *mpg::uuid_column(row, desc, "input_source_id"), std::nullopt,
+           rs::Status::kQueued);
+  } else if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event)) {
+    // The BEFORE trigger has checked the transition; this only reports it.
+    HeapTuple old_row = trigger->tg_trigtuple;
+    HeapTuple new_row = trigger->tg_newtuple;
+    std::optional<rs::Status> from = rs::parse_status(mpg::text_column(old_row, desc, "status").value_or(""));
+    std::optional<rs::Status> to = rs::parse_status(mpg::text_column(new_row, desc, "status").value_or(""));
+    if (from && to && *from != *to)
+      notify(*mpg::uuid_column(new_row, desc, "id"), *mpg::uuid_column(new_row, desc, "input_source_id"), *from,
+             *to);
+  } else {
+    throw Error(sqlstate::kInternalError, "run_state_after() fires on INSERT or UPDATE only");
+  }
   return PointerGetDatum(nullptr);
 }

@@ -4,8 +4,9 @@
 // enqueue_due_runs(), each in its own transaction, so schedules fire and
 // expired leases come back with no external cron and no worker asking.
 //
-//  - Errors are logged; the next tick waits longer (doubling, at most 60 s)
-//    and a good tick resets that. One bad source does not stop the others:
+//  - Errors are logged; the next tick waits longer (doubling, at most 60 s,
+//    never less than the tick interval: core/tick_backoff) and a good tick
+//    resets that. One bad source does not stop the others:
 //    enqueue_due_runs() runs each source in a subtransaction.
 //  - It waits, without noise, for the database to have the extension, and
 //    skips a tick while `megaforce upgrade`/`downgrade` holds the migration
@@ -20,6 +21,7 @@ extern "C" {
 #include "postgres.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -38,19 +40,18 @@ extern "C" {
 PGDLLEXPORT void megaforce_scheduler_main(Datum arg);
 }
 
-#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "core/database_list.hpp"
+#include "core/migration_lock.hpp"
+#include "core/tick_backoff.hpp"
 #include "pg/boundary.hpp"
 #include "pg/scheduler.hpp"
 #include "pg/settings.hpp"
 
 namespace {
-
-constexpr long kMaxBackoffMs = 60 * 1000;
 
 // Runs `sql` in its own transaction when the extension is there and no
 // client migration holds the lock (the key the client takes, shared here).
@@ -64,9 +65,11 @@ bool run_job(const char* sql) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "megaforce scheduler: SPI_connect failed");
     PushActiveSnapshot(GetTransactionSnapshot());
     pgstat_report_activity(STATE_RUNNING, sql);
-    SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'megaforce' "
-                "AND pg_catalog.pg_try_advisory_xact_lock_shared(7882963617064755299)",
-                false, 1);
+    Oid key_type[1] = {INT8OID};
+    Datum key[1] = {Int64GetDatum(megaforce::kMigrationLockKey)};
+    SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'megaforce' "
+                          "AND pg_catalog.pg_try_advisory_xact_lock_shared($1)",
+                          1, key_type, key, nullptr, false, 1);
     if (SPI_processed == 1) SPI_execute(sql, false, 0);
     SPI_finish();
     PopActiveSnapshot();
@@ -106,9 +109,8 @@ extern "C" void megaforce_scheduler_main(Datum) {
   int failures = 0;
   TimestampTz last_tick = GetCurrentTimestamp();
   for (;;) {
-    long interval_ms = megaforce::pg::tick_interval_ms();
-    if (failures > 0) interval_ms = std::min(kMaxBackoffMs, interval_ms << std::min(failures, 12));
-    TimestampTz due = TimestampTzPlusMilliseconds(last_tick, interval_ms);
+    int64 wait_for_ms = megaforce::tick_wait_ms(megaforce::pg::tick_interval_ms(), failures);
+    TimestampTz due = TimestampTzPlusMilliseconds(last_tick, wait_for_ms);
     long wait_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), due);
     if (wait_ms > 0) {
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms, PG_WAIT_EXTENSION);
@@ -131,22 +133,25 @@ extern "C" void megaforce_scheduler_main(Datum) {
 namespace megaforce::pg {
 
 void register_scheduler_workers() {
-  std::vector<std::string> databases = guarded_call([] { return parse_database_list(databases_setting()); });
-  for (const std::string& database : databases) {
-    BackgroundWorker worker;
-    std::memset(&worker, 0, sizeof worker);
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    // Consistent state: it starts on a hot standby too, idles there, and
-    // works once the standby is promoted.
-    worker.bgw_start_time = BgWorkerStart_ConsistentState;
-    worker.bgw_restart_time = 5;
-    std::snprintf(worker.bgw_library_name, BGW_MAXLEN, "megaforce");
-    std::snprintf(worker.bgw_function_name, BGW_MAXLEN, "megaforce_scheduler_main");
-    std::snprintf(worker.bgw_name, BGW_MAXLEN, "megaforce scheduler for %s", database.c_str());
-    std::snprintf(worker.bgw_type, BGW_MAXLEN, "megaforce scheduler");
-    std::snprintf(worker.bgw_extra, BGW_EXTRALEN, "%s", database.c_str());
-    RegisterBackgroundWorker(&worker);
-  }
+  // _PG_init is C: guarded_call reports any error once the list is destroyed.
+  guarded_call([] {
+    std::vector<std::string> databases = parse_database_list(databases_setting());
+    for (const std::string& database : databases) {
+      BackgroundWorker worker;
+      std::memset(&worker, 0, sizeof worker);
+      worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+      // Consistent state: it starts on a hot standby too, idles there, and
+      // works once the standby is promoted.
+      worker.bgw_start_time = BgWorkerStart_ConsistentState;
+      worker.bgw_restart_time = 5;
+      std::snprintf(worker.bgw_library_name, BGW_MAXLEN, "megaforce");
+      std::snprintf(worker.bgw_function_name, BGW_MAXLEN, "megaforce_scheduler_main");
+      std::snprintf(worker.bgw_name, BGW_MAXLEN, "megaforce scheduler for %s", database.c_str());
+      std::snprintf(worker.bgw_type, BGW_MAXLEN, "megaforce scheduler");
+      std::snprintf(worker.bgw_extra, BGW_EXTRALEN, "%s", database.c_str());
+      pg_call([&] { RegisterBackgroundWorker(&worker); });
+    }
+  });
 }
 
 }  // namespace megaforce::pg

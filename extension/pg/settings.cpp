@@ -7,6 +7,7 @@ extern "C" {
 #include <exception>
 
 #include "core/database_list.hpp"
+#include "pg/boundary.hpp"
 #include "pg/settings.hpp"
 
 namespace megaforce::pg {
@@ -20,14 +21,20 @@ int g_tick_interval_ms = 1000;
 
 // megaforce.databases is checked when it is set, so a bad list stops the
 // server at startup with a clear message instead of starting no scheduler.
+// A GUC hook is called from C: no exception leaves it, and the detail is
+// reported (which allocates, and may raise) only once the exception is gone.
 bool check_databases(char** value, void**, GucSource) {
+  char problem[512] = "";
   try {
     megaforce::parse_database_list(*value ? *value : "");
-    return true;
   } catch (const std::exception& e) {
-    GUC_check_errdetail("%s", e.what());
-    return false;
+    detail::copy_text(problem, sizeof problem, e.what());
+  } catch (...) {
+    detail::copy_text(problem, sizeof problem, "unknown error");
   }
+  if (problem[0] == '\0') return true;
+  GUC_check_errdetail("%s", problem);
+  return false;
 }
 }  // namespace
 

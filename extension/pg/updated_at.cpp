@@ -10,7 +10,7 @@ extern "C" {
 
 #include "pg/boundary.hpp"
 #include "pg/row_access.hpp"
-#include "pg/trigger_args.hpp"
+#include "pg/row_trigger.hpp"
 
 // Sets updated_at to the transaction's timestamp (what `now()` returns, the
 // column's default), whatever the UPDATE wrote there.
@@ -26,7 +26,7 @@ MF_FUNCTION(megaforce_touch_updated_at) {
                            "touch_updated_at(): table has no updated_at column");
   Datum value = megaforce::pg::transaction_now_datum();
   bool is_null = false;
-  HeapTuple changed =
-      heap_modify_tuple_by_cols(trigger->tg_newtuple, desc, 1, &column, &value, &is_null);
+  HeapTuple changed = megaforce::pg::pg_call(
+      [&] { return heap_modify_tuple_by_cols(trigger->tg_newtuple, desc, 1, &column, &value, &is_null); });
   return PointerGetDatum(changed);
 }

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/migration_lock.hpp"
 #include "harness.hpp"
 #include "pg.hpp"
 
@@ -224,7 +225,7 @@ TEST(Upgrade, TwoAtOnceMigrateOnce) {
   // Hold the migration lock so that both start waiting, then let them go.
   Connection holder = Connection::open(dsn_for("mf_cl_race"), "holder");
   holder.exec("BEGIN");
-  holder.exec("SELECT pg_advisory_xact_lock(7882963617064755299)");
+  holder.exec("SELECT pg_advisory_xact_lock(" + std::to_string(megaforce::kMigrationLockKey) + ")");
   std::string dir = temp_dir();
   int a = start_megaforce({"--dsn", dsn_for("mf_cl_race"), "upgrade"}, dir + "/a");
   int b = start_megaforce({"--dsn", dsn_for("mf_cl_race"), "upgrade"}, dir + "/b");

@@ -63,12 +63,19 @@ text* std_text(const std::string& s) {
   return megaforce::pg::pg_call([&] { return cstring_to_text_with_len(s.data(), s.size()); });
 }
 
+// Argument `n` as a std::string; the detoasting goes through pg_call, since
+// the caller may already hold strings.
+std::string text_arg(FunctionCallInfo fcinfo, int n) {
+  text* value = megaforce::pg::pg_call([&] { return PG_GETARG_TEXT_PP(n); });
+  return std::string(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+}
+
 }  // namespace
 
 MF_FUNCTION(mf_selftest_throw) {
   int depth = PG_GETARG_INT32(0);
-  std::string state = text_to_cstring(PG_GETARG_TEXT_PP(1));
-  std::string message = text_to_cstring(PG_GETARG_TEXT_PP(2));
+  std::string state = text_arg(fcinfo, 1);
+  std::string message = text_arg(fcinfo, 2);
   throw_below(depth, state, message);
 }
 
@@ -77,7 +84,7 @@ MF_FUNCTION(mf_selftest_pg_error) {
 }
 
 MF_FUNCTION(mf_selftest_std_exception) {
-  std::string kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  std::string kind = text_arg(fcinfo, 0);
   Tracked frame_object;
   if (kind == "bad_alloc") throw std::bad_alloc();
   if (kind == "runtime_error") throw std::runtime_error("something broke");

@@ -121,6 +121,22 @@ SELECT results_eq(format('SELECT problem FROM megaforce.verify_history(%L)', :'u
   $$VALUES ('row_hash is missing'), ('output revision 1 is not its last history row''s revision 2')$$,
   'a row without row_hash is reported');
 
+-- With the workflow's BEFORE trigger disabled nothing has checked the actor:
+-- a step without one is refused by the AFTER trigger, which would have no
+-- actor to record (issue 17: it read an empty std::optional).
+SELECT pg_temp.output_in('draft') AS no_actor \gset
+ALTER TABLE megaforce.output_schemas DISABLE TRIGGER output_schemas_workflow_before;
+SET LOCAL megaforce.actor_id = '';
+SELECT throws_ok(format($$UPDATE megaforce.output_schemas SET status = 'pending_review', revision = revision + 1
+                          WHERE id = %L$$, :'no_actor'),
+  '42501', NULL, 'with the BEFORE trigger disabled, a workflow step without an actor is refused');
+SET LOCAL megaforce.actor_id = 'not a uuid';
+SELECT throws_ok(format($$UPDATE megaforce.output_schemas SET status = 'pending_review', revision = revision + 1
+                          WHERE id = %L$$, :'no_actor'),
+  '42501', NULL, '... and so is one whose actor is not a uuid');
+ALTER TABLE megaforce.output_schemas ENABLE TRIGGER output_schemas_workflow_before;
+RESET megaforce.actor_id;
+
 -- Privileges and declaration.
 SELECT ok(NOT has_function_privilege('public', 'megaforce.verify_history(uuid)', 'EXECUTE'),
           'PUBLIC cannot run verify_history');

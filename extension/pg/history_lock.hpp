@@ -1,5 +1,5 @@
-// What the approval-history hash chain (pg/history_chain.cpp) needs to know
-// from the workflow trigger.
+// The output-row lock the approval-history hash chain (pg/history_chain.cpp)
+// may rely on: the workflow trigger says it already holds it.
 #pragma once
 
 #include "core/uuid.hpp"

@@ -1,5 +1,6 @@
-// Schedules in SQL (SPEC §4): next_fire_time(), and the input_sources trigger
-// that validates schedule and timezone on every write and keeps next_run_at.
+// Input-source schedules in SQL (SPEC §4): next_fire_time(), and the
+// input_sources trigger that validates schedule and timezone on every write
+// and keeps next_run_at. (The worker that fires them is scheduler.cpp.)
 extern "C" {
 #include "postgres.h"
 #include "access/htup_details.h"
@@ -20,7 +21,7 @@ extern "C" {
 #include "pg/row_access.hpp"
 #include "pg/spi.hpp"
 #include "pg/timezone.hpp"
-#include "pg/trigger_args.hpp"
+#include "pg/row_trigger.hpp"
 
 namespace mpg = megaforce::pg;
 

@@ -1,4 +1,4 @@
-// Checks shared by every megaforce trigger function.
+// row_trigger(): the check every megaforce row-trigger function starts with.
 #pragma once
 
 extern "C" {
