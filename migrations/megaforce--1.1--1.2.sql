@@ -25,12 +25,15 @@
 -- One sequence per finished status, advanced by the runs trigger when a run
 -- reaches that status; monitoring reads them without scanning runs. They
 -- start at the number of runs already finished.
-CREATE SEQUENCE megaforce.runs_succeeded_total AS bigint MINVALUE 0 START 0;
-CREATE SEQUENCE megaforce.runs_failed_total AS bigint MINVALUE 0 START 0;
-CREATE SEQUENCE megaforce.runs_cancelled_total AS bigint MINVALUE 0 START 0;
-SELECT pg_catalog.setval('megaforce.runs_' || s.status || '_total', s.finished, s.finished > 0)
+-- The n-th finish draws n from its sequence; a sequence never drawn from
+-- reads as 0 (is_called false).
+CREATE SEQUENCE megaforce.runs_succeeded_total AS bigint;
+CREATE SEQUENCE megaforce.runs_failed_total AS bigint;
+CREATE SEQUENCE megaforce.runs_cancelled_total AS bigint;
+SELECT pg_catalog.setval('megaforce.runs_' || s.status || '_total', s.finished)
 FROM (SELECT f.status, (SELECT pg_catalog.count(*) FROM megaforce.runs r WHERE r.status = f.status) AS finished
-      FROM (VALUES ('succeeded'), ('failed'), ('cancelled')) AS f (status)) AS s;
+      FROM (VALUES ('succeeded'), ('failed'), ('cancelled')) AS f (status)) AS s
+WHERE s.finished > 0;
 SELECT pg_catalog.pg_extension_config_dump('megaforce.runs_succeeded_total', '');
 SELECT pg_catalog.pg_extension_config_dump('megaforce.runs_failed_total', '');
 SELECT pg_catalog.pg_extension_config_dump('megaforce.runs_cancelled_total', '');
@@ -120,8 +123,12 @@ ALTER TABLE megaforce.runs SET (fillfactor = 80,
 DROP TRIGGER runs_state ON megaforce.runs;
 CREATE TRIGGER runs_state BEFORE INSERT OR UPDATE ON megaforce.runs
     FOR EACH ROW EXECUTE FUNCTION megaforce.run_state_before('after_update_notifies');
+-- WHEN: an update that changes no state (a heartbeat, an operator's edit of
+-- priority) queues no after-trigger event at all. The same trigger advances
+-- the finished-run counters (step "counters of finished runs").
 CREATE TRIGGER runs_state_after_update AFTER UPDATE ON megaforce.runs
-    FOR EACH ROW EXECUTE FUNCTION megaforce.run_state_after();
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION megaforce.run_state_after();
 
 WITH fresh_install AS (
     UPDATE megaforce.migration_log SET to_version = '1.2'

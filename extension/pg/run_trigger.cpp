@@ -8,7 +8,8 @@
 //    those columns keep their values, the others change freely; updated_at
 //    is kept here as well.
 //  run_state_after (AFTER INSERT, and from 1.2 AFTER UPDATE): NOTIFY for a
-//    new run and for a run's state change, once the row is written: an
+//    new run and for a run's state change, and from 1.2 the counter of
+//    finished runs (run_counters), once the row is written: an
 //    INSERT ... ON CONFLICT DO NOTHING may skip the insert, and a later
 //    BEFORE trigger (a user's) may skip the update by returning NULL.
 //
@@ -37,6 +38,7 @@ extern "C" {
 #include "core/uuid.hpp"
 #include "pg/boundary.hpp"
 #include "pg/row_access.hpp"
+#include "pg/run_counters.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 #include "pg/row_trigger.hpp"
@@ -186,9 +188,11 @@ MF_FUNCTION(megaforce_run_state_after) {
     HeapTuple new_row = trigger->tg_newtuple;
     std::optional<rs::Status> from = rs::parse_status(mpg::text_column(old_row, desc, "status").value_or(""));
     std::optional<rs::Status> to = rs::parse_status(mpg::text_column(new_row, desc, "status").value_or(""));
-    if (from && to && *from != *to)
+    if (from && to && *from != *to) {
       notify(*mpg::uuid_column(new_row, desc, "id"), *mpg::uuid_column(new_row, desc, "input_source_id"), *from,
              *to);
+      mpg::pg_call([&] { mpg::count_finished_run(*to); });
+    }
   } else {
     throw Error(sqlstate::kInternalError, "run_state_after() fires on INSERT or UPDATE only");
   }
