@@ -1,12 +1,22 @@
 # Shared helpers for the benchmark scripts; source this file.
 # Every figure is measured on the server named by PGHOST/PGPORT, in one run.
-# Commit latency on a VM disk drifts by 2x over minutes, so a comparison is
-# made of pairs: baseline and candidate run back to back, in alternating
-# order, and the figure reported is the median of the per-round ratios.
+# `scripts/dev bench` runs every script CPU-bound first (fsync = off,
+# synchronous_commit = off: the figures that compare the software with the
+# floor and its peers), then durable (fsync = on, synchronous_commit = on),
+# where commit latency hides CPU cost; bench_settings names the mode in each
+# table's title. Commit latency on a VM disk drifts by 2x over minutes, and a
+# shared machine's CPU too, so a comparison is made of pairs: baseline and
+# candidate run back to back, in alternating order, and the figure reported
+# is the median of the per-round ratios.
 
 BENCH_DB=${BENCH_DB:-mf_bench}
 BENCH_SECONDS=${BENCH_SECONDS:-5}
 BENCH_ROUNDS=${BENCH_ROUNDS:-10}
+
+# The durability settings of the server, for a table's title.
+bench_settings() {
+  psql -X -At -d postgres -c "SELECT format('fsync = %s, synchronous_commit = %s', current_setting('fsync'), current_setting('synchronous_commit'))"
+}
 
 bench_psql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"; }
 

@@ -102,7 +102,7 @@ for batch in 1 10; do
 done
 
 echo
-echo "claim + complete jobs/s: ${BENCH_ROUNDS} paired rounds of ${BENCH_SECONDS}s; ratio = median of per-round ratios"
+echo "claim + complete jobs/s: ${BENCH_ROUNDS} paired rounds of ${BENCH_SECONDS}s; ratio = median of per-round ratios; $(bench_settings)"
 compare_header
 for clients in 1 8; do
   for batch in 1 10; do
