@@ -24,6 +24,7 @@
 # Options (environment): LIVE_RATE (offered runs/s, 1500), LIVE_WORKERS (8),
 # LIVE_CLEAN, LIVE_HELD, LIVE_RECOVERY (phase seconds: 120, 240, 120),
 # LIVE_INTERVAL (report every N seconds, 5), LIVE_SOURCES (60000),
+# LIVE_PRODUCERS (pgbench clients sharing the offered rate, 4),
 # LIVE_SIDES ("megaforce floor").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +36,7 @@ HELD=${LIVE_HELD:-240}
 RECOVERY=${LIVE_RECOVERY:-120}
 INTERVAL=${LIVE_INTERVAL:-5}
 SOURCES=${LIVE_SOURCES:-60000}
+PRODUCERS=${LIVE_PRODUCERS:-4}
 SIDES=${LIVE_SIDES:-megaforce floor}
 
 PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB" -c "CREATE DATABASE $BENCH_DB"
@@ -100,7 +102,9 @@ SQL
 percentile() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { if (NR) { i = int(p * NR + 0.999); if (i < 1) i = 1; printf "%.2f\n", v[i] } }'; }
 
 # probe_ms LOG FROM TO: the probe's claim latencies (ms) that ended in (FROM, TO] (epoch seconds).
-probe_ms() { cat "$1".* 2>/dev/null | awk -v a="$2" -v b="$3" '{ t = $5 + $6 / 1e6; if (t > a && t <= b) print $3 / 1000 }'; }
+# With -R pgbench counts latency from the scheduled start; the 7th field is
+# the lag behind that schedule, which is the client's, not the claim's.
+probe_ms() { cat "$1".* 2>/dev/null | awk -v a="$2" -v b="$3" '{ t = $5 + $6 / 1e6; if (t > a && t <= b) print ($3 - $7) / 1000 }'; }
 
 # One side: prints the interval rows, then the phase summary.
 run_side() {
@@ -119,7 +123,7 @@ run_side() {
     -f "$work/${side}_probe.sql" "$BENCH_DB" >"$work/${side}_probe.out" 2>&1 &
   pids+=($!)
   sleep 2  # the workers and the probe poll the empty queue before the first enqueue
-  PGOPTIONS="$options" pgbench -n -M prepared -c 2 -j 2 -R "$RATE" -T "$total" \
+  PGOPTIONS="$options" pgbench -n -M prepared -c "$PRODUCERS" -j "$PRODUCERS" -R "$RATE" -T "$total" \
     -f "$work/${side}_producer.sql" "$BENCH_DB" >"$work/${side}_producer.out" 2>&1 &
   pids+=($!)
   local start=$SECONDS phase held_pid="" rows=$work/rows_$side
@@ -152,7 +156,7 @@ run_side() {
   done
   wait "${pids[@]}" 2>/dev/null || true
   pids=()
-  grep -h -E '^(tps|number of failed|latency average)' "$work/${side}_producer.out" | sed 's/^/  producers: /'
+  grep -h -E '^tps' "$work/${side}_producer.out" | sed 's/^/  producers offered: /'
   summarize "$side" "$rows" "$log"
 }
 
