@@ -22,18 +22,8 @@ source "$here/lib.sh"
 QUEUED=${HELD_QUEUED:-40000}
 STEPS=${HELD_STEPS:-0 1000 4000 16000}
 
-PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB" -c "CREATE DATABASE $BENCH_DB"
+bench_fresh_db "$QUEUED"
 bench_psql <<SQL
-CREATE EXTENSION megaforce;
-INSERT INTO megaforce.users (id, email) VALUES ('e0000000-0000-0000-0000-000000000001', 'owner@example.com');
-INSERT INTO megaforce.input_sources (owner_id, name, kind)
-SELECT 'e0000000-0000-0000-0000-000000000001', 'source ' || i, 'rss' FROM generate_series(1, $QUEUED) i;
-CREATE TABLE floor_jobs (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source int NOT NULL, status text NOT NULL DEFAULT 'queued',
-  priority int NOT NULL DEFAULT 0, run_after timestamptz NOT NULL DEFAULT now(), claimed_by text,
-  lease_expires_at timestamptz, attempt int NOT NULL DEFAULT 0, finished_at timestamptz,
-  result jsonb NOT NULL DEFAULT '{}');
-CREATE INDEX floor_claim ON floor_jobs (priority DESC, run_after, id) WHERE status = 'queued';
 CREATE FUNCTION claim_buffers(call text) RETURNS bigint LANGUAGE plpgsql AS \$\$
 DECLARE plan json;
 BEGIN
@@ -89,7 +79,7 @@ measure() {
     bench_psql -F ' ' <<SQL
 SET megaforce.notify = off; SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off;
 BEGIN;  -- a first claim in this session: its plans and catalog caches
-SELECT count(*) FROM megaforce.claim_runs('probe', 1);
+SELECT FROM megaforce.claim_runs('probe', 1);
 ROLLBACK;
 BEGIN;
 SELECT claim_buffers('SELECT * FROM megaforce.claim_runs(''probe'', 1)') AS mf \gset

@@ -20,6 +20,25 @@ bench_settings() {
 
 bench_psql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"; }
 
+# bench_fresh_db SOURCES: a new $BENCH_DB with megaforce, an owner and
+# SOURCES input sources, and the floor: a plain job table with the claim
+# index a hand-written queue has.
+bench_fresh_db() {
+  PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB" -c "CREATE DATABASE $BENCH_DB"
+  bench_psql <<SQL
+CREATE EXTENSION megaforce;
+INSERT INTO megaforce.users (id, email) VALUES ('e0000000-0000-0000-0000-000000000001', 'owner@example.com');
+INSERT INTO megaforce.input_sources (owner_id, name, kind)
+SELECT 'e0000000-0000-0000-0000-000000000001', 'source ' || i, 'rss' FROM generate_series(1, $1) i;
+CREATE TABLE floor_jobs (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source int NOT NULL, status text NOT NULL DEFAULT 'queued',
+  priority int NOT NULL DEFAULT 0, run_after timestamptz NOT NULL DEFAULT now(), claimed_by text,
+  lease_expires_at timestamptz, attempt int NOT NULL DEFAULT 0, finished_at timestamptz,
+  result jsonb NOT NULL DEFAULT '{}');
+CREATE INDEX floor_claim ON floor_jobs (priority DESC, run_after, id) WHERE status = 'queued';
+SQL
+}
+
 # pgbench_tps SCRIPT CLIENTS [PGOPTIONS]: transactions (script runs) per second.
 # $BENCH_BEFORE_RUN, when set, runs (untimed) before every measurement.
 pgbench_tps() {

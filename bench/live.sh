@@ -39,22 +39,11 @@ SOURCES=${LIVE_SOURCES:-60000}
 PRODUCERS=${LIVE_PRODUCERS:-4}
 SIDES=${LIVE_SIDES:-megaforce floor}
 
-PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB" -c "CREATE DATABASE $BENCH_DB"
+bench_fresh_db "$SOURCES"
 bench_psql <<SQL
-CREATE EXTENSION megaforce;
-INSERT INTO megaforce.users (id, email) VALUES ('e0000000-0000-0000-0000-000000000001', 'owner@example.com');
-INSERT INTO megaforce.input_sources (owner_id, name, kind)
-SELECT 'e0000000-0000-0000-0000-000000000001', 'source ' || i, 'rss' FROM generate_series(1, $SOURCES) i;
 -- The producers pick a source at random by its number.
 CREATE TABLE live_sources (n int PRIMARY KEY, id uuid NOT NULL);
 INSERT INTO live_sources SELECT row_number() OVER (ORDER BY id), id FROM megaforce.input_sources;
--- The floor: a plain job table with the claim index a hand-written queue has.
-CREATE TABLE floor_jobs (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source int NOT NULL, status text NOT NULL DEFAULT 'queued',
-  priority int NOT NULL DEFAULT 0, run_after timestamptz NOT NULL DEFAULT now(), claimed_by text,
-  lease_expires_at timestamptz, attempt int NOT NULL DEFAULT 0, finished_at timestamptz,
-  result jsonb NOT NULL DEFAULT '{}');
-CREATE INDEX floor_claim ON floor_jobs (priority DESC, run_after, id) WHERE status = 'queued';
 SQL
 bench_psql -c "VACUUM ANALYZE"
 
