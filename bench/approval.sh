@@ -80,7 +80,7 @@ done
 sed -e 's/floor_outputs/floorc_outputs/' -e 's/floor_history/floorc_history/' "$work/floor0.sql" >"$work/floorc0.sql"
 
 echo
-echo "approval transitions/s: ${BENCH_ROUNDS} paired rounds of ${BENCH_SECONDS}s; ratio = median of per-round ratios"
+echo "approval transitions/s: ${BENCH_ROUNDS} paired rounds of ${BENCH_SECONDS}s; ratio = median of per-round ratios; $(bench_settings)"
 compare_header
 for clients in 1 8; do
   compare "notify off vs plain floor" $clients 2 "$work/floor0.sql" "" "$work/megaforce.sql" "-c megaforce.notify=off"

@@ -1,14 +1,43 @@
 # Shared helpers for the benchmark scripts; source this file.
 # Every figure is measured on the server named by PGHOST/PGPORT, in one run.
-# Commit latency on a VM disk drifts by 2x over minutes, so a comparison is
-# made of pairs: baseline and candidate run back to back, in alternating
-# order, and the figure reported is the median of the per-round ratios.
+# `scripts/dev bench` runs every script CPU-bound first (fsync = off,
+# synchronous_commit = off: the figures that compare the software with the
+# floor and its peers), then durable (fsync = on, synchronous_commit = on),
+# where commit latency hides CPU cost; bench_settings names the mode in each
+# table's title. Commit latency on a VM disk drifts by 2x over minutes, and a
+# shared machine's CPU too, so a comparison is made of pairs: baseline and
+# candidate run back to back, in alternating order, and the figure reported
+# is the median of the per-round ratios.
 
 BENCH_DB=${BENCH_DB:-mf_bench}
 BENCH_SECONDS=${BENCH_SECONDS:-5}
 BENCH_ROUNDS=${BENCH_ROUNDS:-10}
 
+# The durability settings of the server, for a table's title.
+bench_settings() {
+  psql -X -At -d postgres -c "SELECT format('fsync = %s, synchronous_commit = %s', current_setting('fsync'), current_setting('synchronous_commit'))"
+}
+
 bench_psql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"; }
+
+# bench_fresh_db SOURCES: a new $BENCH_DB with megaforce, an owner and
+# SOURCES input sources, and the floor: a plain job table with the claim
+# index a hand-written queue has.
+bench_fresh_db() {
+  PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB" -c "CREATE DATABASE $BENCH_DB"
+  bench_psql <<SQL
+CREATE EXTENSION megaforce;
+INSERT INTO megaforce.users (id, email) VALUES ('e0000000-0000-0000-0000-000000000001', 'owner@example.com');
+INSERT INTO megaforce.input_sources (owner_id, name, kind)
+SELECT 'e0000000-0000-0000-0000-000000000001', 'source ' || i, 'rss' FROM generate_series(1, $1) i;
+CREATE TABLE floor_jobs (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source int NOT NULL, status text NOT NULL DEFAULT 'queued',
+  priority int NOT NULL DEFAULT 0, run_after timestamptz NOT NULL DEFAULT now(), claimed_by text,
+  lease_expires_at timestamptz, attempt int NOT NULL DEFAULT 0, finished_at timestamptz,
+  result jsonb NOT NULL DEFAULT '{}');
+CREATE INDEX floor_claim ON floor_jobs (priority DESC, run_after, id) WHERE status = 'queued';
+SQL
+}
 
 # pgbench_tps SCRIPT CLIENTS [PGOPTIONS]: transactions (script runs) per second.
 # $BENCH_BEFORE_RUN, when set, runs (untimed) before every measurement.

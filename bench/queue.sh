@@ -18,19 +18,8 @@ source "$here/lib.sh"
 SOURCES=${SOURCES:-60000}
 DEPTH=${DEPTH:-40000}
 
-PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB" -c "CREATE DATABASE $BENCH_DB"
+bench_fresh_db "$SOURCES"
 bench_psql <<SQL
-CREATE EXTENSION megaforce;
-INSERT INTO megaforce.users (id, email) VALUES ('e0000000-0000-0000-0000-000000000001', 'owner@example.com');
-INSERT INTO megaforce.input_sources (owner_id, name, kind)
-SELECT 'e0000000-0000-0000-0000-000000000001', 'source ' || i, 'rss' FROM generate_series(1, $SOURCES) i;
--- The floor: a plain job table with the claim index a hand-written queue has.
-CREATE TABLE floor_jobs (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source int NOT NULL, status text NOT NULL DEFAULT 'queued',
-  priority int NOT NULL DEFAULT 0, run_after timestamptz NOT NULL DEFAULT now(), claimed_by text,
-  lease_expires_at timestamptz, attempt int NOT NULL DEFAULT 0, finished_at timestamptz,
-  result jsonb NOT NULL DEFAULT '{}');
-CREATE INDEX floor_claim ON floor_jobs (priority DESC, run_after, id) WHERE status = 'queued';
 -- The runs-shaped table: columns, indexes, CHECKs and defaults of runs.
 CREATE TABLE runs_shape (LIKE megaforce.runs INCLUDING ALL);
 -- Tops the queues up to $DEPTH queued jobs.
@@ -102,7 +91,7 @@ for batch in 1 10; do
 done
 
 echo
-echo "claim + complete jobs/s: ${BENCH_ROUNDS} paired rounds of ${BENCH_SECONDS}s; ratio = median of per-round ratios"
+echo "claim + complete jobs/s: ${BENCH_ROUNDS} paired rounds of ${BENCH_SECONDS}s; ratio = median of per-round ratios; $(bench_settings)"
 compare_header
 for clients in 1 8; do
   for batch in 1 10; do

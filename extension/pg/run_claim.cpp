@@ -38,7 +38,11 @@ namespace {
 // The claim, with the batch size as a literal LIMIT: with LIMIT $n the
 // generic plan cannot know how many rows are wanted and the plan cache would
 // re-plan this statement on every call. Sizes up to kKeptClaimSizes get a
-// kept plan each; larger batches are planned per call.
+// kept plan each; larger batches are planned per call. Either way the claim
+// is planned with index paths only (PlanShape::kIndexPaths): it walks
+// runs_claim_order_idx from its head and stops after max_runs claimable runs,
+// whatever the statistics say (a plan made from the statistics of an empty
+// queue sorted every queued run on each claim: issue 18).
 constexpr int kKeptClaimSizes = 100;
 
 // The claimed rows come back as plain columns (r.*), in the claim order; a
@@ -74,13 +78,16 @@ uint64 execute_claim(int max_runs, const Datum* args) {
       plan.nargs = 2;
       plan.argtypes[0] = TEXTOID;
       plan.argtypes[1] = INTERVALOID;
+      plan.shape = mpg::PlanShape::kIndexPaths;
     }
     return mpg::execute(plan, args, nullptr, false);
   }
   std::string sql = claim_sql(max_runs);
   return mpg::pg_call([&]() -> uint64 {
     Oid types[2] = {TEXTOID, INTERVALOID};
+    int level = mpg::enter_plan_shape(mpg::PlanShape::kIndexPaths);
     int rc = SPI_execute_with_args(sql.c_str(), 2, types, const_cast<Datum*>(args), nullptr, false, 0);
+    mpg::leave_plan_shape(level);
     if (rc < 0) elog(ERROR, "megaforce: claim failed (%s)", SPI_result_code_string(rc));
     return SPI_processed;
   });

@@ -41,12 +41,12 @@ mpg::KeptPlan g_expired{
     "SELECT id, attempt, max_attempts, input_source_id, claimed_by, lease_expires_at "
     "FROM megaforce.runs WHERE status = 'running' AND lease_expires_at < pg_catalog.now() "
     "ORDER BY lease_expires_at FOR UPDATE SKIP LOCKED",
-    0, {}};
+    0, {}, mpg::PlanShape::kIndexPaths};
 mpg::KeptPlan g_due_sources{
     "SELECT id, schedule, timezone, next_run_at FROM megaforce.input_sources "
     "WHERE trigger = 'schedule' AND is_active AND next_run_at <= $1 "
     "ORDER BY next_run_at FOR UPDATE SKIP LOCKED",
-    1, {TIMESTAMPTZOID}};
+    1, {TIMESTAMPTZOID}, mpg::PlanShape::kIndexPaths};
 mpg::KeptPlan g_advance_source{
     "UPDATE megaforce.input_sources SET next_run_at = $2 WHERE id = $1", 2, {UUIDOID, TIMESTAMPTZOID}};
 

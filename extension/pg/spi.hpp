@@ -7,6 +7,7 @@
 extern "C" {
 #include "postgres.h"
 #include "executor/spi.h"
+#include "storage/block.h"
 #include "utils/uuid.h"
 }
 
@@ -18,13 +19,36 @@ extern "C" {
 namespace megaforce::pg {
 
 // A statement prepared on first use, as a generic plan, and kept for the
-// backend's lifetime.
+// backend's lifetime, except that it is made again when a table it reads has
+// changed size a lot since its plan was made (see spi.cpp: a plan made for an
+// empty table would otherwise be kept while the table fills up).
+// kIndexPaths: a statement that scans (the claim, the sweeps) is planned with
+// sequential scans, bitmap scans and sorts disabled, so it walks its index in
+// order whatever the statistics say: its cost is then bounded by the index
+// entries it reads, never by the table.
+enum class PlanShape { kAny, kIndexPaths };
+
 struct KeptPlan {
+  static constexpr int kMaxTables = 4;  // tables watched for a change of size
   const char* sql;
   int nargs;
   Oid argtypes[8];
+  PlanShape shape = PlanShape::kAny;
   SPIPlanPtr plan = nullptr;
+  // The tables the plan reads and their sizes in blocks when its current
+  // generic plan was made (planned_generation: CachedPlanSource.generation).
+  int planned_generation = -1;
+  int tables = 0;
+  Oid table_oids[kMaxTables] = {};
+  BlockNumber table_blocks[kMaxTables] = {};
 };
+
+// The planner settings of `shape` for the statements planned until
+// leave_plan_shape(the level returned); restored as a function's SET clause
+// restores them, and by the (sub)transaction's abort on an error in between.
+// Call both inside pg_call.
+int enter_plan_shape(PlanShape shape);
+void leave_plan_shape(int level);
 
 // Runs `plan` (must be inside SPI_connect); ereports on failure, through pg_call.
 // Returns SPI_processed.
