@@ -99,21 +99,36 @@ if tap.ok(body is not None, "alembic revision --autogenerate runs with the doc's
 shutil.rmtree(work)
 
 # The filters are what keeps autogenerate away: without them it is not.
-without_name = files["env.py"].replace("include_name=include_name,", "")
-tap.ok(without_name != files["env.py"], "env.py passes include_name")
-work = project(without_name)
-result, body = autogenerate(work, "unfiltered")
-tap.ok(body is not None and "drop_table('runs', schema='megaforce')" in body,
-       "without include_name, autogenerate would drop megaforce's tables", (body or "") + result.stderr)
-shutil.rmtree(work)
+# (Each on a database without the application's schema, as before the first revision.)
+for argument in ("include_name=include_name,", "include_object=include_object,"):
+    tap.ok(argument in files["env.py"], f"env.py passes {argument.split('=')[0]}")
 
-without_object = files["env.py"].replace("include_object=include_object,", "")
-tap.ok(without_object != files["env.py"], "env.py passes include_object")
-work = project(without_object)
-result, body = autogenerate(work, "unfiltered")
-tap.ok(body is not None and re.search(r"create_table\('users'", body) is not None,
-       "without include_object, autogenerate would create megaforce.users", (body or "") + result.stderr)
-shutil.rmtree(work)
+
+def unfiltered(*arguments):
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS app CASCADE")
+    env_py = files["env.py"]
+    for argument in arguments:
+        env_py = env_py.replace(argument, "")
+    work = project(env_py)
+    result, body = autogenerate(work, "unfiltered")
+    shutil.rmtree(work)
+    return result, body if body is not None else result.stdout
+
+
+result, body = unfiltered("include_name=include_name,", "include_object=include_object,")
+tap.ok("drop_table('runs', schema='megaforce')" in body,
+       "without the filters, autogenerate would drop megaforce's tables", body + result.stderr)
+result, body = unfiltered("include_object=include_object,")
+tap.ok(re.search(r"create_table\('users'", body) is not None and "schema='megaforce'" in body,
+       "without include_object, autogenerate would create megaforce.users", body + result.stderr)
+result, body = unfiltered("include_name=include_name,")
+tap.ok("users_email_key" in result.stderr,
+       "without include_name, autogenerate reads megaforce's schema (and warns about its expression indexes)",
+       body + result.stderr)
+result, body = unfiltered()
+tap.ok("create_table('articles'" in body and "users_email_key" not in result.stderr,
+       "with include_name, it does not", body + result.stderr)
 
 drop_database(DB)
 tap.done()
