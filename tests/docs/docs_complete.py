@@ -33,7 +33,7 @@ def ok(passed, description, diagnostics=""):
 
 
 def psql(sql, db=DB):
-    return subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql],
+    return subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql],
                           capture_output=True, text=True, check=True).stdout.split()
 
 
@@ -117,12 +117,15 @@ def help_of(*args):
     return subprocess.run([CLIENT, *args, "--help"], capture_output=True, text=True).stdout
 
 
-top = help_of()
-commands = re.findall(r"^\s{2}(\w+)\s{2,}", top.split("SUBCOMMANDS:", 1)[1], re.M) if "SUBCOMMANDS:" in top else []
+ok(os.access(CLIENT, os.X_OK), f"the client is built ({CLIENT})")
+top = help_of() if os.access(CLIENT, os.X_OK) else ""
+parts = re.split(r"^subcommands:[ \t]*$", top, maxsplit=1, flags=re.I | re.M)
+head, listing = parts[0], (parts[1] if len(parts) > 1 else "")
+commands = re.findall(r"^\s{2}(\w+)\s{2,}", listing, re.M)
 ok(len(commands) >= 9, f"megaforce --help lists its commands ({', '.join(commands)})", top)
 missing = [c for c in commands if not re.search(r"^## " + re.escape(c) + r"$", client_md, re.M)]
 ok(not missing, "every client command has its section in docs/client.md", "missing: " + ", ".join(missing))
-options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", top.split("SUBCOMMANDS:", 1)[0]))
+options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", head))
 for command in commands:
     options.update(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", help_of(command)))
 missing = sorted(o for o in options if not documented(o, client_md))
