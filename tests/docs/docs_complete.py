@@ -131,6 +131,15 @@ for command in commands:
 missing = sorted(o for o in options if not documented(o, client_md))
 ok(not missing, f"every client option ({len(options)}) is in docs/client.md", "missing: " + ", ".join(missing))
 
+client_code = "\n".join(read(p) for p in glob.glob(os.path.join(ROOT, "client", "*.[ch]pp")))
+checks = sorted(set(re.findall(r'"((?:postgres|megaforce|runs|outputs):[A-Za-z]+)"', client_code)))
+ok(len(checks) >= 7, f"the client has its health checks ({len(checks)})")
+missing = [c for c in checks if f"`{c}`" not in client_md and f"checks.{c}`" not in client_md]
+ok(not missing, "every health check is in docs/client.md", "missing: " + ", ".join(missing))
+metrics = sorted(set(re.findall(r'"(megaforce_[a-z0-9_]+)', client_code)))
+missing = [m for m in metrics if not documented(m, client_md)]
+ok(not missing, f"every metric the client names ({len(metrics)}) is in docs/client.md", "missing: " + ", ".join(missing))
+
 # --- SQLSTATEs ----------------------------------------------------------------
 states = set(re.findall(r'constexpr const char\* k\w+ = "([0-9A-Z]{5})"',
                         read(os.path.join(ROOT, "extension", "core", "error.hpp"))))
