@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "core/migration_lock.hpp"
@@ -153,6 +154,20 @@ TEST(Current, InstalledHeadAndJson) {
   EXPECT_EQ(j["is_head"], false);
 }
 
+std::string installed(const std::string& db) {
+  return sql(db, "SELECT extversion FROM pg_extension WHERE extname = 'megaforce'");
+}
+
+// Every version the installed scripts define, lowest first (1.0, ..., head).
+std::vector<std::string> all_versions() {
+  std::string list = sql("postgres", "SELECT string_agg(version, ' ' ORDER BY string_to_array(version, '.')::int[]) "
+                                     "FROM pg_available_extension_versions WHERE name = 'megaforce'");
+  std::vector<std::string> out;
+  std::istringstream words(list);
+  for (std::string v; words >> v;) out.push_back(v);
+  return out;
+}
+
 TEST(History, WorksWithoutTheExtensionAndMarksCurrentAndHead) {
   fresh_database("mf_cl_history", std::nullopt);
   CliRun run = mf("mf_cl_history", {"history"});
@@ -165,20 +180,19 @@ TEST(History, WorksWithoutTheExtensionAndMarksCurrentAndHead) {
   mf("mf_cl_history", {"upgrade"});
   run = mf("mf_cl_history", {"history"});
   EXPECT_NE(run.out.find(head_version() + " (current) (head)"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("1.0 -> " + head_version()), std::string::npos) << run.out;
+  std::vector<std::string> path = all_versions();  // 1.0, ..., head: one step each
+  for (size_t i = 1; i < path.size(); ++i)
+    EXPECT_NE(run.out.find(path[i - 1] + " -> " + path[i]), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("install 1.0"), std::string::npos) << run.out;
   json j = json::parse(mf("mf_cl_history", {"history", "--json"}).out);
-  ASSERT_EQ(j["applied"].size(), 2u);
+  ASSERT_EQ(j["applied"].size(), path.size()) << "the install, then one row per step";
   EXPECT_TRUE(j["applied"][0]["from"].is_null());
-  EXPECT_EQ(j["applied"][1]["to"], head_version());
+  EXPECT_EQ(j["applied"][path.size() - 1]["to"], head_version());
   EXPECT_EQ(j["applied"][1]["applied_at"].get<std::string>().size(), std::string("2026-11-24 11:05:35 UTC").size());
 }
 
 // --- upgrade, downgrade, reset ---------------------------------------------------------
 
-std::string installed(const std::string& db) {
-  return sql(db, "SELECT extversion FROM pg_extension WHERE extname = 'megaforce'");
-}
 
 TEST(Upgrade, InstallsStepsPrintsAndIsIdempotent) {
   fresh_database("mf_cl_up", std::nullopt);
@@ -246,12 +260,16 @@ TEST(Upgrade, TwoAtOnceMigrateOnce) {
 
 TEST(Downgrade, StepsDownAndNeverDropsWithoutYes) {
   fresh_database("mf_cl_down", head_version());
+  std::vector<std::string> path = all_versions();
+  std::string below_head = path[path.size() - 2];
   CliRun dry = mf("mf_cl_down", {"downgrade", "--sql"});
-  EXPECT_NE(dry.out.find("ALTER EXTENSION megaforce UPDATE TO '1.0'"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("ALTER EXTENSION megaforce UPDATE TO '" + below_head + "'"), std::string::npos) << dry.out;
   EXPECT_EQ(installed("mf_cl_down"), head_version());
   CliRun down = mf("mf_cl_down", {"downgrade"});
   EXPECT_EQ(down.exit_code, 0) << down.all();
-  EXPECT_NE(down.out.find(head_version() + " -> 1.0"), std::string::npos) << down.out;
+  EXPECT_NE(down.out.find(head_version() + " -> " + below_head), std::string::npos) << down.out;
+  EXPECT_EQ(installed("mf_cl_down"), below_head);
+  EXPECT_EQ(mf("mf_cl_down", {"downgrade", "1.0"}).exit_code, 0);
   EXPECT_EQ(installed("mf_cl_down"), "1.0");
 
   CliRun refused = mf("mf_cl_down", {"downgrade"});  // -1 at the lowest version
