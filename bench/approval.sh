@@ -9,9 +9,13 @@
 # Each pgbench transaction is one script run = two workflow steps (submit,
 # then request_changes), each step its own transaction; outputs are split
 # between clients so no two clients touch one row. Figures are steps/s.
+# BENCH_DURABILITY=cpu runs it CPU-bound (fsync = off, synchronous_commit =
+# off for this run; issue 19's setting), =durable with both on; unset, with
+# the server's own settings.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
+source "$here/lib-queue.sh"  # bench_durability
 OUTPUTS_PER_CLIENT=${OUTPUTS_PER_CLIENT:-200}
 MAX_CLIENTS=8
 
@@ -48,7 +52,8 @@ VACUUM ANALYZE;
 SQL
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; [[ -z ${BENCH_DURABILITY:-} ]] || bench_durability_reset' EXIT
+[[ -z ${BENCH_DURABILITY:-} ]] || bench_durability "$BENCH_DURABILITY"
 cat >"$work/megaforce.sql" <<SQL
 \\set o random(1, $OUTPUTS_PER_CLIENT) + :client_id * $OUTPUTS_PER_CLIENT
 SELECT 1 FROM megaforce.submit_output(('00000000-0000-0000-0000-' || lpad(:o::text, 12, '0'))::uuid, 'e0000000-0000-0000-0000-000000000001');
