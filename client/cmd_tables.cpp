@@ -73,11 +73,11 @@ void add_tables(CLI::App& app, Context& ctx) {
         std::cout << out.dump(2) << "\n";
         return kOk;
       }
-      std::cout << fmt::format("{:<28} {:>12} {:>10} {:>10}  {:<23} {:<23}\n", "table", "rows (est.)", "size",
+      std::cout << fmt::format("{:<28} {:>12} {:>10} {:>10}  {:<23} {}\n", "table", "rows (est.)", "size",
                                "dead", "last vacuum", "last analyze");
       for (int i = 0; i < tables.rows(); ++i) {
         long long estimate = tables.integer(i, 1);
-        std::cout << fmt::format("{:<28} {:>12} {:>10} {:>10}  {:<23} {:<23}\n", "megaforce." + tables.text(i, 0),
+        std::cout << fmt::format("{:<28} {:>12} {:>10} {:>10}  {:<23} {}\n", "megaforce." + tables.text(i, 0),
                                  estimate < 0 ? std::string("-") : std::to_string(estimate), tables.text(i, 5),
                                  tables.integer(i, 6), last_of(tables, i, 7, 8), last_of(tables, i, 9, 10));
       }

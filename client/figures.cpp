@@ -67,7 +67,8 @@ const char* const kFinishedEstimateSql =
     "SELECT v.status, pg_catalog.round(v.freq * GREATEST(c.reltuples, 0))::bigint "
     "FROM pg_catalog.pg_stats s "
     "JOIN pg_catalog.pg_class c ON c.oid = 'megaforce.runs'::pg_catalog.regclass "
-    "CROSS JOIN LATERAL pg_catalog.unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(status, freq) "
+    "CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(s.most_common_vals::text::text[]), "
+    "                              pg_catalog.unnest(s.most_common_freqs)) AS v(status, freq) "
     "WHERE s.schemaname = 'megaforce' AND s.tablename = 'runs' AND s.attname = 'status' "
     "  AND v.status IN ('succeeded', 'failed', 'cancelled')";
 

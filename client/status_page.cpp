@@ -180,7 +180,7 @@ std::string status_page(const Snapshot& snap, const json& report, const std::str
   page += "<section id=\"checks\"><h2>Health checks</h2><table><tr><th>check</th><th>value</th><th>status</th></tr>";
   for (const auto& [name, measurements] : report["checks"].items())
     for (const json& m : measurements)
-      page += fmt::format("<tr><td>{}</td><td>{}</td><td><span class=\"badge {2}\">{2}</span></td></tr>", html(name),
+      page += fmt::format("<tr><td>{0}</td><td>{1}</td><td><span class=\"badge {2}\">{2}</span></td></tr>", html(name),
                           html(measurement_text(m)), html(m["status"].get<std::string>()));
   page += "</table></section>\n";
   return page + "</body></html>\n";
