@@ -13,6 +13,8 @@ client=${MEGAFORCE_CLIENT:-$root/build/client/megaforce}
 runs=${BENCH_SERVE_RUNS:-50}
 finished=${BENCH_SERVE_FINISHED:-1000000} queued=${BENCH_SERVE_QUEUED:-10000} history=${BENCH_SERVE_HISTORY:-100000}
 
+# BENCH_SERVE_REUSE=1: measure the database a previous run filled.
+if [[ ${BENCH_SERVE_REUSE:-0} != 1 ]]; then
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB"
 bench_psql -c "CREATE EXTENSION megaforce"
 t0=$(date +%s)
@@ -48,7 +50,9 @@ SELECT o.id, 'draft', 'pending_review', 'e0000000-0000-0000-0000-000000000001', 
 FROM megaforce.output_schemas o CROSS JOIN generate_series(1, 4) AS k;
 SQL
 bench_psql -c "VACUUM ANALYZE"
-echo "filled in $(( $(date +%s) - t0 )) s: $(bench_psql -c "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM megaforce.runs GROUP BY status) s"); history $(bench_psql -c "SELECT count(*) FROM megaforce.approval_history"); outputs $(bench_psql -c "SELECT count(*) FROM megaforce.output_schemas")"
+echo "filled in $(( $(date +%s) - t0 )) s"
+fi
+echo "runs: $(bench_psql -c "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM megaforce.runs GROUP BY status) s"); history $(bench_psql -c "SELECT count(*) FROM megaforce.approval_history"); outputs $(bench_psql -c "SELECT count(*) FROM megaforce.output_schemas")"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
@@ -79,3 +83,7 @@ printf '%-22s %11.2f ms %8.2f ms %11.2f ms %8s\n' "GET / (status page)" "$m" "$p
 read -r m p t < <(measure /health)
 printf '%-22s %11.2f ms %8.2f ms %11.2f ms %8s\n' "GET /health" "$m" "$p" "$t" "-"
 echo "load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The status page's last failed runs are one range of an index on finished
+# runs by status and finish time (runs_finished_idx, 1.2); without it they
+# cost a scan of runs.
+bench_psql -c "SELECT 'index for the last failed runs: ' || COALESCE((SELECT string_agg(indexrelid::regclass::text, ', ') FROM pg_index WHERE indrelid = 'megaforce.runs'::regclass AND pg_get_indexdef(indexrelid) LIKE '%finished_at%'), 'none (the status page scans runs)')"

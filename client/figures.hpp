@@ -50,7 +50,7 @@ struct Snapshot {
   QueueFigures queue;
   std::map<std::string, long long> outputs;  // every output status, 0 included
   long long review_backlog = 0;              // outputs in pending_review
-  double review_oldest_age = 0;              // s, since the oldest was submitted
+  double review_oldest_age = 0;              // s, since the oldest was submitted (kPage)
   // Finished runs: exact counters (megaforce.finished_runs_total(), when the
   // installed version has it), else the planner's estimate from statistics.
   std::map<std::string, long long> finished;

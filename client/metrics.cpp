@@ -77,9 +77,6 @@ std::string metrics_text(const Snapshot& snap) {
       out.sample("megaforce_outputs", static_cast<double>(snap.outputs.at(status)), label("status", status));
     out.family("megaforce_review_backlog", "gauge", "Outputs waiting for review (pending_review).");
     out.sample("megaforce_review_backlog", static_cast<double>(snap.review_backlog));
-    out.family("megaforce_review_oldest_age_seconds", "gauge",
-               "How long the oldest output waiting for review has waited (0: none).");
-    out.sample("megaforce_review_oldest_age_seconds", snap.review_oldest_age);
   }
   return out.take();
 }
