@@ -6,17 +6,32 @@
 
 #include <string>
 
-#include "pg.hpp"
+#include "figures.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace megaforce::client {
 
-// Measures over `conn`; `conn` null (or broken) = no connection (status fail),
-// with `connect_error` saying why.
-nlohmann::json health_report(const Connection* conn, const std::string& connect_error);
+// Above these ages (seconds) a check turns to warn.
+struct HealthThresholds {
+  double queued_age = 300;       // --warn-queued-age: the oldest due queued run waits this long
+  double transaction_age = 300;  // --warn-xact-age: a transaction holds back vacuum this long
+};
+
+// --warn-queued-age and --warn-xact-age, for health and serve.
+void add_threshold_options(CLI::App& command, HealthThresholds& thresholds);
+
+// The report of a snapshot (taken with at least Detail::kHealth).
+nlohmann::json health_report(const Snapshot& snapshot, const HealthThresholds& thresholds);
 
 // pg_isready-like exit code of a report: 0 pass, 1 warn or fail while
 // connected, 2 no connection.
 int health_exit_code(const nlohmann::json& report);
+
+// One measurement as people read it: "installed 1.2", "12.5 ms", "3".
+std::string measurement_text(const nlohmann::json& measurement);
 
 // The human form of a report: one line per check.
 std::string health_text(const nlohmann::json& report);

@@ -22,13 +22,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string head_version() { return sql("postgres", "SELECT default_version FROM pg_available_extensions WHERE name = 'megaforce'"); }
-
-CliRun mf(const std::string& db, std::vector<std::string> args) {
-  args.insert(args.begin(), {"--dsn", dsn_for(db)});
-  return megaforce(args);
-}
-
 // --- invocation ---------------------------------------------------------------
 
 TEST(Invocation, BadInvocationsExit3) {

@@ -76,6 +76,15 @@ CliRun megaforce(const std::vector<std::string>& args, const RunOptions& options
   return run;
 }
 
+CliRun mf(const std::string& db, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--dsn", dsn_for(db)});
+  return megaforce(args);
+}
+
+std::string head_version() {
+  return sql("postgres", "SELECT default_version FROM pg_available_extensions WHERE name = 'megaforce'");
+}
+
 int start_megaforce(const std::vector<std::string>& args, const std::string& log, const RunOptions& options) {
   return spawn(args, options, log, log);
 }

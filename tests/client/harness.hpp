@@ -24,6 +24,12 @@ struct RunOptions {
 // Runs `megaforce ARGS...` and waits for it.
 CliRun megaforce(const std::vector<std::string>& args, const RunOptions& options = {});
 
+// `megaforce --dsn <db's dsn> ARGS...`
+CliRun mf(const std::string& db, std::vector<std::string> args);
+
+// The server's head version of megaforce.
+std::string head_version();
+
 // Starts `megaforce ARGS...` in the background; returns its pid. Output goes
 // to `log`.
 int start_megaforce(const std::vector<std::string>& args, const std::string& log, const RunOptions& options = {});
