@@ -207,6 +207,19 @@ TEST(Metrics, ValuesMatchTheDatabase) {
   m = samples(server.get("/metrics", &status, &type));
   EXPECT_EQ(m["megaforce_runs{status=\"queued\"}"], 18);
   EXPECT_EQ(m["megaforce_runs{status=\"running\"}"], 8);
+
+  // Finished runs are counters (finished_runs_total(), from 1.2): they match
+  // the function and move by exactly the runs finished since.
+  double succeeded = m["megaforce_runs_finished_total{status=\"succeeded\"}"];
+  double cancelled = m["megaforce_runs_finished_total{status=\"cancelled\"}"];
+  EXPECT_NE(body.find("# TYPE megaforce_runs_finished_total counter"), std::string::npos) << body;
+  EXPECT_EQ(succeeded, std::stod(sql(db, "SELECT total FROM megaforce.finished_runs_total() WHERE status = 'succeeded'")));
+  sql(db, "SELECT megaforce.complete_run(id, lease_token) FROM megaforce.runs WHERE claimed_by = 'worker-2'");
+  sql(db, "SELECT megaforce.cancel_run(id, (SELECT id FROM megaforce.users WHERE email = 'owner@example.com')) "
+          "FROM megaforce.runs WHERE status = 'queued' LIMIT 2");
+  m = samples(server.get("/metrics", &status, &type));
+  EXPECT_EQ(m["megaforce_runs_finished_total{status=\"succeeded\"}"], succeeded + 3);
+  EXPECT_EQ(m["megaforce_runs_finished_total{status=\"cancelled\"}"], cancelled + 2);
 }
 
 TEST(Metrics, DatabaseDownIsUpZero) {
