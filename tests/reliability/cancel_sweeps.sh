@@ -7,11 +7,16 @@
 # longjmps past the vector's destructor and leaks the batch every time.
 #   MF_CANCEL_BATCH   due sources / expired runs per call (default 4000)
 #   MF_CANCELS        cancels measured per function, after 5 warm-up ones (default 20)
+#   MF_CANCEL_RSS_LIMIT_KB  RssAnon growth allowed over them (default 4096: the
+#                     allocator settles by a megabyte or two as the batch's big
+#                     blocks come and go; a leaking cancel loses about 1.7 MB
+#                     of a 4000-row batch, 33 MB over 20 cancels before issue 17)
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 source "$here/tests/lib/tap.sh"
 batch=${MF_CANCEL_BATCH:-4000}
 cancels=${MF_CANCELS:-20}
+rss_limit=${MF_CANCEL_RSS_LIMIT_KB:-4096}
 warm=5
 db=${MF_CANCEL_DB:-mf_cancel_sweeps}
 q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
@@ -119,8 +124,8 @@ cancel_loop() {
   diag "$name: $inside cancels inside the call, $between between calls, $completed calls completed"
   (( inside >= cancels / 2 && between >= 1 ))
   ok $? "$name: cancels landed inside the call ($inside) and between calls ($between)"
-  (( rss1 - rss0 < 1024 ))
-  ok $? "$name: RssAnon ${rss0} kB -> ${rss1} kB over $((inside + between - warm)) cancels (limit +1024 kB)"
+  (( rss1 - rss0 < rss_limit ))
+  ok $? "$name: RssAnon ${rss0} kB -> ${rss1} kB over $((inside + between - warm)) cancels (limit +$rss_limit kB)"
   (( ctx1 - ctx0 < 262144 ))
   ok $? "$name: memory contexts ${ctx0} -> ${ctx1} bytes (limit +256 kB)"
 }
