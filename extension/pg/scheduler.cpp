@@ -3,6 +3,11 @@
 // megaforce.tick_interval it calls reap_expired_runs() and then
 // enqueue_due_runs(), each in its own transaction, so schedules fire and
 // expired leases come back with no external cron and no worker asking.
+// Then it prunes expired finished runs (megaforce.run_retention,
+// megaforce.failed_run_retention; pg/run_prune.cpp) in batches of
+// kPruneBatchRows, each its own short transaction, for at most half a tick:
+// a backlog is worked off over ticks, never in one long transaction.
+// While megaforce.pre_restore() has the database in restore mode it waits.
 //
 //  - Errors are logged; the next tick waits longer (doubling, at most 60 s)
 //    and a good tick resets that. One bad source does not stop the others:
@@ -45,17 +50,25 @@ PGDLLEXPORT void megaforce_scheduler_main(Datum arg);
 
 #include "core/database_list.hpp"
 #include "pg/boundary.hpp"
+#include "pg/run_prune.hpp"
 #include "pg/scheduler.hpp"
 #include "pg/settings.hpp"
 
 namespace {
 
 constexpr long kMaxBackoffMs = 60 * 1000;
+constexpr int32 kPruneBatchRows = 1000;
+constexpr int kMaxPruneBatches = 100;
 
-// Runs `sql` in its own transaction when the extension is there and no
-// client migration holds the lock (the key the client takes, shared here).
-// Returns false after logging the error when it failed.
-bool run_job(const char* sql) {
+// A job given as C++ (run inside the job's transaction and SPI connection);
+// returns whether there is more of it to do.
+using NativeJob = bool (*)();
+
+// Runs `sql` (or `native`, with `sql` its description) in its own
+// transaction when the extension is there, no client migration holds the
+// lock (the key the client takes, shared here) and the database is not in
+// restore mode. Returns false after logging the error when it failed.
+bool run_job(const char* sql, NativeJob native = nullptr, bool* more = nullptr) {
   volatile bool ok = true;
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
@@ -65,9 +78,18 @@ bool run_job(const char* sql) {
     PushActiveSnapshot(GetTransactionSnapshot());
     pgstat_report_activity(STATE_RUNNING, sql);
     SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'megaforce' "
-                "AND pg_catalog.pg_try_advisory_xact_lock_shared(7882963617064755299)",
+                "AND pg_catalog.pg_try_advisory_xact_lock_shared(7882963617064755299) "
+                "AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s "
+                "  JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase "
+                "  WHERE d.datname = pg_catalog.current_database() AND s.setrole = 0 "
+                "  AND 'megaforce.restoring=on' = ANY (s.setconfig))",
                 false, 1);
-    if (SPI_processed == 1) SPI_execute(sql, false, 0);
+    if (SPI_processed == 1) {
+      if (native)
+        *more = native();
+      else
+        SPI_execute(sql, false, 0);
+    }
     SPI_finish();
     PopActiveSnapshot();
     CommitTransactionCommand();
@@ -84,6 +106,25 @@ bool run_job(const char* sql) {
   pgstat_report_activity(STATE_IDLE, nullptr);
   pgstat_report_stat(true);
   return ok;
+}
+
+bool prune_job() {
+  bool more = false;
+  megaforce::pg::prune_batch(kPruneBatchRows, &more);
+  return more;
+}
+
+// Prunes batch after batch while there is more, for at most half a tick.
+bool prune_expired_runs() {
+  TimestampTz started = GetCurrentTimestamp();
+  for (int batch = 0; batch < kMaxPruneBatches; ++batch) {
+    bool more = false;
+    if (!run_job("megaforce: pruning expired runs", prune_job, &more)) return false;
+    if (!more) break;
+    CHECK_FOR_INTERRUPTS();
+    if (TimestampDifferenceExceeds(started, GetCurrentTimestamp(), megaforce::pg::tick_interval_ms() / 2)) break;
+  }
+  return true;
 }
 
 }  // namespace
@@ -125,6 +166,7 @@ extern "C" void megaforce_scheduler_main(Datum) {
     bool reaped = run_job("SELECT megaforce.reap_expired_runs()");
     bool enqueued = run_job("SELECT megaforce.enqueue_due_runs()");
     failures = reaped && enqueued ? 0 : failures + 1;
+    if (!prune_expired_runs()) ++failures;  // retention (issue 20), after the two above
   }
 }
 
