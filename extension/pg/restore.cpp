@@ -39,10 +39,11 @@ void refuse_restore(const std::string& what) {
               "megaforce: this looks like a restore of a megaforce database outside restore mode; "
               "run SELECT megaforce.pre_restore() before pg_restore and SELECT megaforce.post_restore() after it",
               what,
-              "As the database owner, in the database restored into (with the extension created): "
-              "SELECT megaforce.pre_restore(); then pg_restore; then SELECT * FROM megaforce.post_restore(); "
-              "which lists any problem in the restored rows. Restore into a fresh database, or with "
-              "--single-transaction, so that a refused restore leaves nothing behind.");
+              "As the database owner, where megaforce is installed: SELECT megaforce.pre_restore(); then "
+              "pg_restore --single-transaction (leaving out the dump's megaforce schema and extension entries, "
+              "which exist already: README \"Backup and restore\"); then SELECT * FROM megaforce.post_restore(); "
+              "which lists any problem in the restored rows. A superuser restoring into a fresh database may "
+              "instead run pg_restore with PGOPTIONS='-c megaforce.restoring=on', then post_restore().");
 }
 
 bool statement_is_copy() {
@@ -106,8 +107,8 @@ mpg::KeptPlan g_problems{
     "      THEN 'running run without a start, a lease or an attempt, or with a finish time' "
     "    WHEN status IN ('succeeded', 'failed') AND (started_at IS NULL OR finished_at IS NULL "
     "         OR finished_at < started_at OR lease_expires_at IS NOT NULL OR attempt < 1) "
-    "      THEN status || ' run without a start or finish time (or finished before it started), '"
-    "           'with a live lease or without an attempt' "
+    "      THEN status || ' run without a start or finish time (or finished before it started), "
+    "with a live lease or without an attempt' "
     "    WHEN status = 'cancelled' AND (finished_at IS NULL OR lease_expires_at IS NOT NULL) "
     "      THEN 'cancelled run without a finish time or with a live lease' "
     "    END AS problem "

@@ -9,6 +9,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 source "$here/tests/lib/tap.sh"
+source "$here/tests/lib/restore.sh"
 src=mf_dump_src dst=mf_dump_dst plain=mf_dump_plain owned=mf_dump_owned owner=mf_dump_owner
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -19,31 +20,25 @@ drop_all() {
   for db in $src $dst $plain $owned; do q -d postgres -c "DROP DATABASE IF EXISTS $db"; done
   q -d postgres -c "DROP ROLE IF EXISTS $owner"
 }
-# The database owner's side of a restore (README "Backup and restore"): a
-# superuser creates the database for the owner, the extension in it, and
-# grants the owner what loading megaforce's tables needs.
-owned_database() {
-  q -d postgres -c "CREATE DATABASE $1 OWNER $owner"
-  q -d "$1" -c "CREATE EXTENSION megaforce" \
-    -c "GRANT USAGE ON SCHEMA megaforce TO $owner" \
-    -c "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA megaforce TO $owner" \
-    -c "GRANT SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA megaforce TO $owner" \
-    -c "GRANT EXECUTE ON FUNCTION megaforce.pre_restore(), megaforce.post_restore() TO $owner"
-}
-
 drop_all
-q -d postgres -c "CREATE ROLE $owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+restore_owner_role $owner
 q -d postgres -c "CREATE DATABASE $src"
 q -d $src -c "CREATE EXTENSION megaforce"
 check "the source is filled with rows in every table and status" \
   q -d $src -o /dev/null -f "$here/tests/upgrade/fill.sql"
 
 pg_dump -Fc -d $src -f "$work/dump"; ok $? "pg_dump of a database using megaforce"
+runs_sql="SELECT count(*) || ' rows ' || md5(coalesce(string_agg(x::text, '|' ORDER BY x.id::text), '')) FROM megaforce.runs x"
+runs_before=$(q -d $src -c "$runs_sql")
+# The owner restores into a database where megaforce exists already (a
+# superuser created it): the dump's schema, extension and extension comment
+# entries are left out (README "Backup and restore").
+restore_list "$work/dump" >"$work/list"
 
 # 1. The owner restores between pre_restore() and post_restore().
-owned_database $dst
+owned_database $dst $owner
 check "pre_restore() as the database owner (not superuser)" as_owner q -d $dst -c "SELECT megaforce.pre_restore()"
-as_owner pg_restore --exit-on-error --no-owner -d $dst "$work/dump" 2>"$work/restore.err"
+as_owner pg_restore --exit-on-error --single-transaction --no-owner -L "$work/list" -d $dst "$work/dump" 2>"$work/restore.err"
 ok $? "pg_restore as the database owner"; sed 's/^/#   /' "$work/restore.err"
 is "$(as_owner q -d $dst -c "SELECT count(*) FROM megaforce.post_restore()")" 0 \
   "post_restore() as the database owner reports no problem"
@@ -68,8 +63,8 @@ is "$(q -d $dst -c "SELECT count(*) FROM megaforce.migration_log WHERE from_vers
   "migration_log has one install row after restore"
 
 # The schema (catalog) is the same, but for the owner's grants.
-pg_dump -s -d $src | grep -Ev '^(--|\\(un)?restrict )' >"$work/src.sql"
-pg_dump -s -d $dst | grep -Ev '^(--|\\(un)?restrict )' | grep -v "TO $owner;" >"$work/dst.sql"
+pg_dump -s -d $src | grep -Ev '^(--|\\(un)?restrict )' | cat -s >"$work/src.sql"
+pg_dump -s -d $dst | grep -Ev '^(--|\\(un)?restrict )' | grep -v "TO $owner;" | cat -s >"$work/dst.sql"
 check "pg_dump --schema-only of source and restored databases are identical" diff "$work/src.sql" "$work/dst.sql"
 
 # The restored database works: the identity sequence continues, the
@@ -96,8 +91,8 @@ $(q -d $plain -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'megaforce'"
 0" "... and with --single-transaction leaves nothing behind"
 
 # 3. The same by the owner, into a database with the extension: refused, no row.
-owned_database $owned
-as_owner pg_restore --exit-on-error --single-transaction --no-owner -d $owned "$work/dump" 2>"$work/owned.err"
+owned_database $owned $owner
+as_owner pg_restore --exit-on-error --single-transaction --no-owner -L "$work/list" -d $owned "$work/dump" 2>"$work/owned.err"
 rc=$?
 ok $((rc == 0)) "a plain pg_restore by the owner is refused"
 check "... with the message that names megaforce and what to run" \
@@ -105,6 +100,19 @@ check "... with the message that names megaforce and what to run" \
 rows=0
 for t in "${tables[@]}"; do rows=$((rows + $(q -d $owned -c "SELECT count(*) FROM megaforce.$t"))); done
 is "$rows" 0 "... and leaves no row in any megaforce table"
+
+# 4. A superuser restoring into a fresh database sets restore mode for
+# pg_restore's session itself (megaforce.restoring is a superuser setting; no
+# session of an ordinary role can set it).
+q -d postgres -c "DROP DATABASE $plain" -c "CREATE DATABASE $plain"
+PGOPTIONS='-c megaforce.restoring=on' pg_restore --exit-on-error --single-transaction -d $plain "$work/dump"
+ok $? "a superuser's pg_restore with PGOPTIONS='-c megaforce.restoring=on' into a fresh database"
+is "$(q -d $plain -c "SELECT count(*) FROM megaforce.post_restore()")" 0 "... post_restore() reports no problem"
+is "$(q -d $plain -c "$runs_sql")" "$runs_before" "... every run as it was"
+PGUSER=$owner PGOPTIONS='-c megaforce.restoring=on' psql -X -q -At -d $owned \
+  -c "SELECT megaforce.is_valid_email('a@example.com')" -c "SELECT current_setting('megaforce.restoring')" \
+  >"$work/owner_set.out" 2>&1
+is "$(tail -1 "$work/owner_set.out")" "off" "an ordinary role's PGOPTIONS cannot switch restore mode on"
 
 drop_all
 done_testing

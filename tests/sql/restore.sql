@@ -5,6 +5,7 @@
 -- (The round trip through pg_dump and pg_restore: tests/shell/dump_restore.sh.)
 BEGIN;
 SELECT * FROM no_plan();
+SET LOCAL client_min_messages = warning;
 \ir ../fixtures/sources.sql
 
 -- Outside restore mode: the restore is named, with what to run.
