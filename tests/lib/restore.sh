@@ -42,3 +42,13 @@ restore_as_owner() {
   rm -f "$list"
   return $rc
 }
+
+# restore_grants_revoke DB ROLE: the superuser takes back what owned_database
+# granted, once the restore is done.
+restore_grants_revoke() {
+  local db=$1 role=$2
+  _rq -d "$db" -c "REVOKE EXECUTE ON FUNCTION megaforce.pre_restore(), megaforce.post_restore() FROM $role" \
+    -c "REVOKE ALL ON ALL SEQUENCES IN SCHEMA megaforce FROM $role" \
+    -c "REVOKE ALL ON ALL TABLES IN SCHEMA megaforce FROM $role" \
+    -c "REVOKE USAGE ON SCHEMA megaforce FROM $role"
+}
