@@ -10,9 +10,11 @@
 // meanwhile stays, and pruning never waits for a worker.
 //
 // The scheduler remembers, per status, where the runs before the cutoff were
-// all kept (referenced or locked): later ticks start there instead of
+// all kept (referenced): later ticks start there, less five minutes (a run
+// finished in a transaction that started earlier commits late), instead of
 // reading the kept runs again. It forgets that every hour, so a run whose
-// document went meanwhile is pruned too.
+// document went meanwhile is pruned too, and whenever the settings are
+// reloaded or a tick was skipped (restore mode, a migration).
 extern "C" {
 #include "postgres.h"
 #include "access/xact.h"
@@ -114,6 +116,7 @@ enum StatusIndex { kSucceeded = 0, kCancelled = 1, kFailed = 2 };
 TimestampTz g_watermark[3] = {DT_NOBEGIN, DT_NOBEGIN, DT_NOBEGIN};
 TimestampTz g_watermarks_since = 0;
 constexpr int64 kWatermarkLifetimeUsec = USECS_PER_HOUR;
+constexpr int64 kWatermarkSlackUsec = 5 * USECS_PER_MINUTE;
 
 }  // namespace
 
@@ -138,11 +141,13 @@ MF_WRITE_FUNCTION(megaforce_prune_runs, "prune_runs") {
 
 namespace megaforce::pg {
 
+void prune_forget() { g_watermarks_since = 0; }
+
 int64 prune_batch(int32 max_rows, bool* more) {
   return guarded_call([&]() -> int64 {
     *more = false;
     TimestampTz now = GetCurrentTransactionStartTimestamp();
-    if (now - g_watermarks_since > kWatermarkLifetimeUsec) {
+    if (g_watermarks_since == 0 || now - g_watermarks_since > kWatermarkLifetimeUsec) {
       std::fill(std::begin(g_watermark), std::end(g_watermark), DT_NOBEGIN);
       g_watermarks_since = now;
     }
@@ -164,7 +169,7 @@ int64 prune_batch(int32 max_rows, bool* more) {
           bool exhausted = read_candidates(g_candidates[s], cutoff, g_watermark[s], max_rows, &candidates);
           // Everything before the first candidate is kept; with fewer than
           // asked for, everything before the cutoff.
-          next_watermark[s] = exhausted ? cutoff : candidates[first].finished_at;
+          next_watermark[s] = (exhausted ? cutoff : candidates[first].finished_at) - kWatermarkSlackUsec;
         }
         size_t taken = std::min(candidates.size(), static_cast<size_t>(max_rows));
         if (candidates.size() > taken) *more = true;

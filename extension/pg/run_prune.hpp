@@ -16,4 +16,8 @@ namespace megaforce::pg {
 // reported with ereport (callable from the worker's PG_TRY).
 int64 prune_batch(int32 max_rows, bool* more);
 
+// Forgets where earlier batches found only kept runs (see run_prune.cpp):
+// the next batch reads each status from its oldest run again.
+void prune_forget();
+
 }  // namespace megaforce::pg

@@ -89,6 +89,8 @@ bool run_job(const char* sql, NativeJob native = nullptr, bool* more = nullptr) 
         *more = native();
       else
         SPI_execute(sql, false, 0);
+    } else if (native) {
+      megaforce::pg::prune_forget();  // skipped: rows may arrive meanwhile (a restore)
     }
     SPI_finish();
     PopActiveSnapshot();
@@ -159,6 +161,7 @@ extern "C" void megaforce_scheduler_main(Datum) {
     if (ConfigReloadPending) {
       ConfigReloadPending = false;
       ProcessConfigFile(PGC_SIGHUP);  // a new tick_interval counts from the last tick
+      megaforce::pg::prune_forget();    // new retention settings: read every status again
     }
     if (GetCurrentTimestamp() < due) continue;
     last_tick = GetCurrentTimestamp();
