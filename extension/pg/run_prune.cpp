@@ -22,6 +22,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 }
@@ -158,6 +159,14 @@ int64 prune_batch(int32 max_rows, bool* more) {
     const Class classes[] = {{run_retention_usec(), {kSucceeded, kCancelled}},
                              {failed_run_retention_usec(), {kFailed}}};
     int64 deleted = 0;
+    // What SET search_path does for the SQL functions: the worker's own
+    // path must not decide which operators these plans use.
+    int nest = pg_call([] {
+      int level = NewGUCNestLevel();
+      set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                        0, false);
+      return level;
+    });
     with_spi([&] {
       for (const Class& c : classes) {
         if (c.retention_usec <= 0) continue;  // 0: kept forever
@@ -183,6 +192,7 @@ int64 prune_batch(int32 max_rows, bool* more) {
       }
       return 0;
     });
+    pg_call([&] { AtEOXact_GUC(true, nest); });
     return deleted;
   });
 }
