@@ -57,7 +57,7 @@ PGDLLEXPORT void megaforce_scheduler_main(Datum arg);
 namespace {
 
 constexpr long kMaxBackoffMs = 60 * 1000;
-constexpr int32 kPruneBatchRows = 1000;
+constexpr int32 kPruneBatchRows = 500;
 constexpr int kMaxPruneBatches = 100;
 
 // A job given as C++ (run inside the job's transaction and SPI connection);
