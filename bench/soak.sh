@@ -65,7 +65,7 @@ set_retention() {  # set_retention INTERVAL: both settings, reloaded
 source_id() { echo "('00000000-0000-0000-0000-' || lpad(($1)::text, 12, '0'))::uuid"; }
 
 fresh_database() {
-  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
   q <<SQL
 CREATE EXTENSION megaforce;
 INSERT INTO megaforce.users (id, email) VALUES ('e0000000-0000-0000-0000-000000000001', 'owner@example.com');
@@ -77,7 +77,7 @@ SQL
 }
 
 cat >"$work/worker.sql" <<'SQL'
-SELECT 1 FROM megaforce.complete_run(c.id, c.lease_token) FROM megaforce.claim_runs('soak', 1) c;
+SELECT 1 FROM megaforce.claim_runs('soak', 1) c, LATERAL megaforce.complete_run(c.id, c.lease_token) r;
 SQL
 cat >"$work/producer.sql" <<SQL
 \\set s random(1, $SOURCES)
@@ -171,15 +171,19 @@ backlog() {
   # backlog takes to go.
   q -c "
     DO \$poll\$
-    DECLARE longest interval := '0'; x interval; started timestamptz := clock_timestamp(); left bigint;
+    DECLARE longest interval := '0'; x interval; started timestamptz := clock_timestamp(); remaining bigint := 1; polls int := 0;
     BEGIN
       LOOP
+        PERFORM pg_stat_clear_snapshot();
         SELECT max(clock_timestamp() - xact_start) INTO x FROM pg_stat_activity
         WHERE backend_type = 'megaforce scheduler' AND xact_start IS NOT NULL;
         longest := greatest(longest, coalesce(x, '0'));
-        SELECT count(*) INTO left FROM (SELECT 1 FROM megaforce.runs WHERE status = 'succeeded'
-                                        AND finished_at < now() - interval '30 days' LIMIT 1) s;
-        EXIT WHEN left = 0 OR clock_timestamp() - started > interval '2 hours';
+        polls := polls + 1;
+        IF polls % 50 = 0 THEN
+          SELECT count(*) INTO remaining FROM (SELECT 1 FROM megaforce.runs WHERE status = 'succeeded'
+                                          AND finished_at < now() - interval '30 days' LIMIT 1) s;
+        END IF;
+        EXIT WHEN remaining = 0 OR clock_timestamp() - started > interval '2 hours';
         PERFORM pg_sleep(0.01);
       END LOOP;
       RAISE WARNING 'PRUNED % %', round(extract(epoch FROM clock_timestamp() - started)::numeric, 1),

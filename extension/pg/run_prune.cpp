@@ -74,7 +74,8 @@ mpg::KeptPlan g_delete{
 
 struct Candidate {
   TimestampTz finished_at;
-  Datum id;  // uuid, in the caller's memory context
+  Datum id;        // uuid, in the caller's memory context
+  int status = 0;  // StatusIndex, for the scheduler's watermarks
 };
 
 // One status's range read (inside SPI): appends its candidates; returns
@@ -173,16 +174,29 @@ int64 prune_batch(int32 max_rows, bool* more) {
         TimestampTz cutoff = now - c.retention_usec;
         std::vector<Candidate> candidates;
         TimestampTz next_watermark[3];
+        bool exhausted[3] = {false, false, false};
         for (int s : c.statuses) {
           size_t first = candidates.size();
-          bool exhausted = read_candidates(g_candidates[s], cutoff, g_watermark[s], max_rows, &candidates);
-          // Everything before the first candidate is kept; with fewer than
-          // asked for, everything before the cutoff.
-          next_watermark[s] = (exhausted ? cutoff : candidates[first].finished_at) - kWatermarkSlackUsec;
+          exhausted[s] = read_candidates(g_candidates[s], cutoff, g_watermark[s], max_rows, &candidates);
+          for (size_t i = first; i < candidates.size(); ++i) candidates[i].status = s;
+          // Everything before the first candidate is kept.
+          next_watermark[s] = first < candidates.size() ? candidates[first].finished_at : g_watermark[s];
         }
+        size_t read_of[3] = {0, 0, 0};
+        for (const Candidate& k : candidates) ++read_of[k.status];
         size_t taken = std::min(candidates.size(), static_cast<size_t>(max_rows));
         if (candidates.size() > taken) *more = true;
-        int64 gone = delete_oldest(candidates, cutoff, max_rows);
+        int64 gone = delete_oldest(candidates, cutoff, max_rows);  // sorts, keeps the taken
+        // The candidates taken are gone too (when all went, below): the next
+        // read starts at the last of them; a status that held fewer than
+        // asked for, and all taken, starts at the cutoff (less the slack).
+        size_t taken_of[3] = {0, 0, 0};
+        for (size_t i = 0; i < taken; ++i) {
+          next_watermark[candidates[i].status] = candidates[i].finished_at;
+          ++taken_of[candidates[i].status];
+        }
+        for (int s : c.statuses)
+          if (exhausted[s] && taken_of[s] == read_of[s]) next_watermark[s] = cutoff - kWatermarkSlackUsec;
         if (gone == max_rows) *more = true;
         // A candidate left (locked by someone, or changed meanwhile) is read
         // again next time: the watermarks move only when every one went.
