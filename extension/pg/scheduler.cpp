@@ -5,7 +5,7 @@
 // expired leases come back with no external cron and no worker asking.
 // Then it prunes expired finished runs (megaforce.run_retention,
 // megaforce.failed_run_retention; pg/run_prune.cpp) in batches of
-// kPruneBatchRows, each its own short transaction, for at most half a tick:
+// kPruneBatchRows, each its own short transaction, for at most a quarter of a tick:
 // a backlog is worked off over ticks, never in one long transaction.
 // While megaforce.pre_restore() has the database in restore mode it waits.
 //
@@ -116,7 +116,8 @@ bool prune_job() {
   return more;
 }
 
-// Prunes batch after batch while there is more, for at most half a tick.
+// Prunes batch after batch while there is more, for at most a quarter of a
+// tick, so that the queue keeps most of the server while a backlog goes.
 bool prune_expired_runs() {
   TimestampTz started = GetCurrentTimestamp();
   for (int batch = 0; batch < kMaxPruneBatches; ++batch) {
@@ -124,7 +125,7 @@ bool prune_expired_runs() {
     if (!run_job("megaforce: pruning expired runs", prune_job, &more)) return false;
     if (!more) break;
     CHECK_FOR_INTERRUPTS();
-    if (TimestampDifferenceExceeds(started, GetCurrentTimestamp(), megaforce::pg::tick_interval_ms() / 2)) break;
+    if (TimestampDifferenceExceeds(started, GetCurrentTimestamp(), megaforce::pg::tick_interval_ms() / 4)) break;
   }
   return true;
 }
