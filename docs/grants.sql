@@ -6,6 +6,9 @@
 -- the users table's CHECK constraint calls for whoever writes a row.
 -- password_hash is granted to nobody: create_user, set_password and
 -- authenticate are SECURITY DEFINER and the only way to it.
+-- prune_runs() (1.2) is for an operator's cron, and pre_restore() /
+-- post_restore() (1.2) for the database owner restoring a dump: README
+-- "Retention" and "Backup and restore" list the grants each needs.
 
 CREATE ROLE megaforce_app NOLOGIN;     -- an API server acting for its users
 CREATE ROLE megaforce_worker NOLOGIN;  -- workers executing runs, and the scheduler

@@ -47,4 +47,18 @@ DROP TRIGGER runs_state ON megaforce.runs;
 CREATE TRIGGER runs_state BEFORE INSERT OR UPDATE ON megaforce.runs
     FOR EACH ROW EXECUTE FUNCTION megaforce.run_state_before();
 
+-- Step: retention and restore mode (issue 20) go. No table lock but the
+-- index drop's ACCESS EXCLUSIVE on runs (catalog only, milliseconds). No row
+-- changes. A database left in restore mode leaves it.
+
+DROP FUNCTION megaforce.post_restore();
+DROP FUNCTION megaforce.pre_restore();
+DROP FUNCTION megaforce.prune_runs(interval, integer);
+DROP INDEX megaforce.runs_finished_idx;
+DO $reset$
+BEGIN
+    EXECUTE pg_catalog.format('ALTER DATABASE %I RESET megaforce.restoring', pg_catalog.current_database());
+END
+$reset$;
+
 INSERT INTO megaforce.migration_log (from_version, to_version) VALUES ('1.2', '1.1');

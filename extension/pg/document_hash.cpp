@@ -14,6 +14,7 @@ extern "C" {
 
 #include "core/sha256.hpp"
 #include "pg/boundary.hpp"
+#include "pg/restore.hpp"
 #include "pg/row_trigger.hpp"
 
 namespace {
@@ -34,6 +35,8 @@ MF_FUNCTION(megaforce_set_content_sha256) {
   HeapTuple row = TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) ? trigger->tg_newtuple
                                                               : trigger->tg_trigtuple;
   TupleDesc desc = trigger->tg_relation->rd_att;
+  // Restore mode (issue 20): a restored document keeps its fingerprint.
+  if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event) && megaforce::pg::restore_mode()) return PointerGetDatum(row);
   int content_column = SPI_fnumber(desc, "content");
   int digest_column = SPI_fnumber(desc, "content_sha256");
   if (content_column <= 0 || digest_column <= 0)

@@ -29,6 +29,7 @@ extern "C" {
 #include "pg/boundary.hpp"
 #include "pg/history_lock.hpp"
 #include "pg/index_lookup.hpp"
+#include "pg/restore.hpp"
 #include "pg/row_access.hpp"
 #include "pg/spi.hpp"
 #include "pg/row_trigger.hpp"
@@ -178,6 +179,14 @@ MF_FUNCTION(megaforce_set_history_row_hash) {
                            "set_history_row_hash() must be a BEFORE INSERT trigger");
   HeapTuple row = trigger->tg_trigtuple;
   TupleDesc desc = trigger->tg_relation->rd_att;
+  // Restore mode (issue 20): a restored row keeps its hash (verify_history()
+  // in post_restore() checks it). Outside it, history rows copied in with
+  // their hashes are a restore: refused with what to run instead.
+  bool hash_null = true;
+  mpg::column(row, desc, "row_hash", &hash_null);
+  if (!hash_null && mpg::restore_mode()) return PointerGetDatum(row);
+  if (!hash_null && mpg::statement_is_copy())
+    mpg::refuse_restore("approval_history rows arrive by COPY with their row_hash, as a dump carries them");
   HistoryRow fields = history_row_of(row, desc);
   std::optional<Sha256Digest> previous;
   if (fields.output_id) previous = last_hash_of(*fields.output_id);

@@ -33,6 +33,7 @@ extern "C" {
 #include "pg/boundary.hpp"
 #include "pg/history_lock.hpp"
 #include "pg/output_request.hpp"
+#include "pg/restore.hpp"
 #include "pg/row_access.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
@@ -81,6 +82,12 @@ int32 revision_of(HeapTuple row, TupleDesc desc) { return mpg::int_column(row, d
 
 HeapTuple before_insert(HeapTuple row, TupleDesc desc) {
   std::optional<std::string> status = mpg::text_column(row, desc, "status");
+  // Outside restore mode (issue 20), an output deep in the workflow, as a
+  // dump carries it, is refused with what to run instead.
+  if (status && *status != "draft" && revision_of(row, desc) > 1)
+    mpg::refuse_restore("output " + megaforce::to_string(required_uuid(row, desc, "id")) + " arrives " +
+                        *status + " at revision " + std::to_string(revision_of(row, desc)) +
+                        ", as a dump carries it");
   if (status && *status != "draft")
     throw Error(sqlstate::kObjectNotInPrerequisiteState,
                 "a new output starts as draft, not " + *status,
@@ -241,6 +248,9 @@ MF_FUNCTION(megaforce_output_workflow_before) {
   // No SPI here: the row returned must live in the caller's memory context,
   // and SPI_finish would free whatever was allocated after SPI_connect. The
   // checks read the actor through pg/index_lookup, which needs no SPI.
+  // Restore mode (issue 20): restored rows are kept as they were.
+  if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event) && mpg::restore_mode())
+    return PointerGetDatum(trigger->tg_trigtuple);
   if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event))
     return PointerGetDatum(before_insert(trigger->tg_trigtuple, desc));
   if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event))
@@ -251,6 +261,8 @@ MF_FUNCTION(megaforce_output_workflow_before) {
 MF_FUNCTION(megaforce_output_workflow_after) {
   TriggerData* trigger = mpg::row_trigger(fcinfo, "output_workflow_after");
   TupleDesc desc = trigger->tg_relation->rd_att;
+  // Restore mode (issue 20): the restored history comes with the dump.
+  if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event) && mpg::restore_mode()) return PointerGetDatum(nullptr);
   mpg::with_spi([&] {
     if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event))
       after_insert(trigger->tg_trigtuple, desc);

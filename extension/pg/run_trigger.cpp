@@ -37,6 +37,7 @@ extern "C" {
 #include "core/runs.hpp"
 #include "core/uuid.hpp"
 #include "pg/boundary.hpp"
+#include "pg/restore.hpp"
 #include "pg/row_access.hpp"
 #include "pg/run_counters.hpp"
 #include "pg/settings.hpp"
@@ -75,6 +76,14 @@ void notify(const Uuid& run, const Uuid& source, std::optional<rs::Status> from,
 
 HeapTuple before_insert(HeapTuple row, TupleDesc desc) {
   std::string status = mpg::text_column(row, desc, "status").value_or("queued");
+  // Outside restore mode (issue 20), a run that already ran, as a dump
+  // carries it, is refused with what to run instead.
+  bool started_null = true, finished_null = true;
+  mpg::column(row, desc, "started_at", &started_null);
+  mpg::column(row, desc, "finished_at", &finished_null);
+  if (status != "queued" && !(started_null && finished_null))
+    mpg::refuse_restore("run " + megaforce::to_string(mpg::uuid_column(row, desc, "id").value_or(Uuid{})) +
+                        " arrives " + status + " with its timestamps, as a dump carries it");
   if (status != "queued")
     throw Error(sqlstate::kObjectNotInPrerequisiteState, "a new run starts as queued, not " + status, {},
                 "Use enqueue_run(), or INSERT with status queued (the default).");
@@ -164,6 +173,9 @@ HeapTuple before_update(HeapTuple old_row, HeapTuple new_row, TupleDesc desc, bo
 MF_FUNCTION(megaforce_run_state_before) {
   TriggerData* trigger = mpg::row_trigger(fcinfo, "run_state_before");
   TupleDesc desc = trigger->tg_relation->rd_att;
+  // Restore mode (issue 20): restored rows are kept as they were.
+  if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event) && mpg::restore_mode())
+    return PointerGetDatum(trigger->tg_trigtuple);
   if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event))
     return PointerGetDatum(before_insert(trigger->tg_trigtuple, desc));
   if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event))
@@ -178,6 +190,7 @@ MF_FUNCTION(megaforce_run_state_after) {
   if (!TRIGGER_FIRED_AFTER(trigger->tg_event))
     throw Error(sqlstate::kInternalError, "run_state_after() must be an AFTER trigger");
   TupleDesc desc = trigger->tg_relation->rd_att;
+  if (mpg::restore_mode()) return PointerGetDatum(nullptr);  // a restored run is not news (issue 20)
   if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event)) {
     HeapTuple row = trigger->tg_trigtuple;
     notify(*mpg::uuid_column(row, desc, "id"), *mpg::uuid_column(row, desc, "input_source_id"), std::nullopt,

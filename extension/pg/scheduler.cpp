@@ -3,6 +3,11 @@
 // megaforce.tick_interval it calls reap_expired_runs() and then
 // enqueue_due_runs(), each in its own transaction, so schedules fire and
 // expired leases come back with no external cron and no worker asking.
+// Then it prunes expired finished runs (megaforce.run_retention,
+// megaforce.failed_run_retention; pg/run_prune.cpp) in batches of
+// kPruneBatchRows, each its own short transaction, for at most a quarter of a tick:
+// a backlog is worked off over ticks, never in one long transaction.
+// While megaforce.pre_restore() has the database in restore mode it waits.
 //
 //  - Errors are logged; the next tick waits longer (doubling, at most 60 s,
 //    never less than the tick interval: core/tick_backoff) and a good tick
@@ -48,15 +53,24 @@ PGDLLEXPORT void megaforce_scheduler_main(Datum arg);
 #include "core/migration_lock.hpp"
 #include "core/tick_backoff.hpp"
 #include "pg/boundary.hpp"
+#include "pg/run_prune.hpp"
 #include "pg/scheduler.hpp"
 #include "pg/settings.hpp"
 
 namespace {
 
-// Runs `sql` in its own transaction when the extension is there and no
-// client migration holds the lock (the key the client takes, shared here).
-// Returns false after logging the error when it failed.
-bool run_job(const char* sql) {
+constexpr int32 kPruneBatchRows = 500;
+constexpr int kMaxPruneBatches = 100;
+
+// A job given as C++ (run inside the job's transaction and SPI connection);
+// returns whether there is more of it to do.
+using NativeJob = bool (*)();
+
+// Runs `sql` (or `native`, with `sql` its description) in its own
+// transaction when the extension is there, no client migration holds the
+// lock (the key the client takes, shared here) and the database is not in
+// restore mode. Returns false after logging the error when it failed.
+bool run_job(const char* sql, NativeJob native = nullptr, bool* more = nullptr) {
   volatile bool ok = true;
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
@@ -68,9 +82,20 @@ bool run_job(const char* sql) {
     Oid key_type[1] = {INT8OID};
     Datum key[1] = {Int64GetDatum(megaforce::kMigrationLockKey)};
     SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'megaforce' "
-                          "AND pg_catalog.pg_try_advisory_xact_lock_shared($1)",
+                          "AND pg_catalog.pg_try_advisory_xact_lock_shared($1) "
+                          "AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s "
+                          "  JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase "
+                          "  WHERE d.datname = pg_catalog.current_database() AND s.setrole = 0 "
+                          "  AND 'megaforce.restoring=on' = ANY (s.setconfig))",
                           1, key_type, key, nullptr, false, 1);
-    if (SPI_processed == 1) SPI_execute(sql, false, 0);
+    if (SPI_processed == 1) {
+      if (native)
+        *more = native();
+      else
+        SPI_execute(sql, false, 0);
+    } else if (native) {
+      megaforce::pg::prune_forget();  // skipped: rows may arrive meanwhile (a restore)
+    }
     SPI_finish();
     PopActiveSnapshot();
     CommitTransactionCommand();
@@ -87,6 +112,26 @@ bool run_job(const char* sql) {
   pgstat_report_activity(STATE_IDLE, nullptr);
   pgstat_report_stat(true);
   return ok;
+}
+
+bool prune_job() {
+  bool more = false;
+  megaforce::pg::prune_batch(kPruneBatchRows, &more);
+  return more;
+}
+
+// Prunes batch after batch while there is more, for at most a quarter of a
+// tick, so that the queue keeps most of the server while a backlog goes.
+bool prune_expired_runs() {
+  TimestampTz started = GetCurrentTimestamp();
+  for (int batch = 0; batch < kMaxPruneBatches; ++batch) {
+    bool more = false;
+    if (!run_job("megaforce: pruning expired runs", prune_job, &more)) return false;
+    if (!more) break;
+    CHECK_FOR_INTERRUPTS();
+    if (TimestampDifferenceExceeds(started, GetCurrentTimestamp(), megaforce::pg::tick_interval_ms() / 4)) break;
+  }
+  return true;
 }
 
 }  // namespace
@@ -120,6 +165,7 @@ extern "C" void megaforce_scheduler_main(Datum) {
     if (ConfigReloadPending) {
       ConfigReloadPending = false;
       ProcessConfigFile(PGC_SIGHUP);  // a new tick_interval counts from the last tick
+      megaforce::pg::prune_forget();    // new retention settings: read every status again
     }
     if (GetCurrentTimestamp() < due) continue;
     last_tick = GetCurrentTimestamp();
@@ -127,6 +173,7 @@ extern "C" void megaforce_scheduler_main(Datum) {
     bool reaped = run_job("SELECT megaforce.reap_expired_runs()");
     bool enqueued = run_job("SELECT megaforce.enqueue_due_runs()");
     failures = reaped && enqueued ? 0 : failures + 1;
+    if (!prune_expired_runs()) ++failures;  // retention (issue 20), after the two above
   }
 }
 

@@ -1,6 +1,7 @@
 extern "C" {
 #include "postgres.h"
 #include "miscadmin.h"
+#include "utils/datetime.h"
 #include "utils/guc.h"
 }
 
@@ -38,6 +39,74 @@ bool check_databases(char** value, void**, GucSource) {
 }
 }  // namespace
 
+// Retention and restore (issue 20) ------------------------------------------
+namespace {
+char* g_run_retention = nullptr;
+char* g_failed_run_retention = nullptr;
+int64 g_run_retention_usec = 0;
+int64 g_failed_run_retention_usec = 0;
+bool g_restoring = false;
+
+// An interval setting ('30 days', '1 min', 'P90D'; '0' = keep forever),
+// parsed without ereport (the check hook also runs in the postmaster): its
+// length in microseconds, a month counting 30 days, goes to *extra.
+bool check_retention(char** value, void** extra, GucSource) {
+  const char* text = *value ? *value : "";
+  char work[MAXDATELEN + 1];
+  char* fields[MAXDATEFIELDS];
+  int types[MAXDATEFIELDS];
+  int count = 0, type = 0;
+  struct pg_itm_in itm;
+  Interval span;
+  int error = ParseDateTime(text, work, sizeof work, fields, types, MAXDATEFIELDS, &count);
+  if (error == 0) error = DecodeInterval(fields, types, count, INTERVAL_FULL_RANGE, &type, &itm);
+  if (error == DTERR_BAD_FORMAT) error = DecodeISO8601Interval(const_cast<char*>(text), &type, &itm);
+  if (error != 0 || type != DTK_DELTA || itmin2interval(&itm, &span) != 0) {
+    GUC_check_errdetail("\"%s\" is not an interval (for example '30 days'; '0' keeps runs forever).", text);
+    return false;
+  }
+  int64 usec = span.time + static_cast<int64>(span.day) * USECS_PER_DAY +
+               static_cast<int64>(span.month) * DAYS_PER_MONTH * USECS_PER_DAY;
+  if (usec < 0) {
+    GUC_check_errdetail("A retention cannot be negative ('0' keeps runs forever).");
+    return false;
+  }
+  auto* stored = static_cast<int64*>(malloc(sizeof(int64)));  // GUC extra: malloc, freed by guc.c
+  if (!stored) return false;
+  *stored = usec;
+  *extra = stored;
+  return true;
+}
+void assign_run_retention(const char*, void* extra) { g_run_retention_usec = *static_cast<int64*>(extra); }
+void assign_failed_run_retention(const char*, void* extra) {
+  g_failed_run_retention_usec = *static_cast<int64*>(extra);
+}
+
+void define_retention_settings() {
+  DefineCustomStringVariable("megaforce.run_retention",
+                             "How long succeeded and cancelled runs are kept (an interval; 0 = forever).",
+                             "The scheduler deletes older ones in short batches (SPEC section 4, Retention).",
+                             &g_run_retention, "30 days", PGC_SUSET, 0, check_retention,
+                             assign_run_retention, nullptr);
+  DefineCustomStringVariable("megaforce.failed_run_retention",
+                             "How long failed runs are kept (an interval; 0 = forever).",
+                             "The scheduler deletes older ones in short batches (SPEC section 4, Retention).",
+                             &g_failed_run_retention, "90 days", PGC_SUSET, 0, check_retention,
+                             assign_failed_run_retention, nullptr);
+  // Set by megaforce.pre_restore() for the database (ALTER DATABASE ... SET),
+  // so that pg_restore's own sessions see it; SUSET so that no session can
+  // switch the triggers' checks off by itself.
+  DefineCustomBoolVariable("megaforce.restoring",
+                           "The triggers accept restored rows as they were (set by megaforce.pre_restore()).",
+                           "Ended by megaforce.post_restore(), which checks what the triggers did not.",
+                           &g_restoring, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+}
+}  // namespace
+
+int64 run_retention_usec() { return g_run_retention_usec; }
+int64 failed_run_retention_usec() { return g_failed_run_retention_usec; }
+bool restoring() { return g_restoring; }
+
 void define_settings() {
   DefineCustomBoolVariable(
       "megaforce.notify",
@@ -68,6 +137,7 @@ void define_settings() {
                           "How often the scheduler enqueues due runs and reaps expired leases.", nullptr,
                           &g_tick_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
                           nullptr);
+  define_retention_settings();
   MarkGUCPrefixReserved("megaforce");
 }
 

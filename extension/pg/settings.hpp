@@ -1,6 +1,10 @@
 // The megaforce.* configuration settings (GUCs).
 #pragma once
 
+extern "C" {
+#include "postgres.h"
+}
+
 namespace megaforce::pg {
 
 // Registers every megaforce.* setting; called once from _PG_init.
@@ -16,5 +20,11 @@ const char* comment_setting();
 // megaforce.databases (as set) and megaforce.tick_interval (milliseconds).
 const char* databases_setting();
 int tick_interval_ms();
+
+// megaforce.run_retention / megaforce.failed_run_retention in microseconds
+// (0 = keep forever), and megaforce.restoring (issue 20).
+int64 run_retention_usec();
+int64 failed_run_retention_usec();
+bool restoring();
 
 }  // namespace megaforce::pg

@@ -18,6 +18,7 @@ extern "C" {
 #include "core/cron.hpp"
 #include "core/error.hpp"
 #include "pg/boundary.hpp"
+#include "pg/restore.hpp"
 #include "pg/row_access.hpp"
 #include "pg/spi.hpp"
 #include "pg/timezone.hpp"
@@ -44,6 +45,7 @@ MF_FUNCTION(megaforce_source_schedule) {
   bool is_update = TRIGGER_FIRED_BY_UPDATE(trigger->tg_event);
   HeapTuple row = is_update ? trigger->tg_newtuple : trigger->tg_trigtuple;
   HeapTuple old_row = is_update ? trigger->tg_trigtuple : nullptr;
+  if (!is_update && mpg::restore_mode()) return PointerGetDatum(row);  // restored as it was (issue 20)
 
   std::optional<std::string> schedule = mpg::text_column(row, desc, "schedule");
   std::string zone_name = mpg::text_column(row, desc, "timezone").value_or("");

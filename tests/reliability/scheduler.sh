@@ -71,6 +71,65 @@ wait_for 3 "SELECT status = 'queued' AND attempt = 1 AND lease_token IS NULL FRO
             WHERE input_source_id = '30000000-0000-0000-0000-000000000001'"
 ok $? "an expired lease is reaped: the run is queued again"
 
+# Retention (issue 20): the scheduler prunes expired finished runs on its
+# ticks, in batches, per setting; referenced runs stay; a run someone holds
+# is skipped, not waited for, and pruned later; nothing while restoring.
+reload() { q -c "ALTER SYSTEM SET $1" -c "SELECT pg_reload_conf()" >/dev/null; sleep 0.5; }
+src1=30000000-0000-0000-0000-000000000001
+reload "megaforce.run_retention = '0'"
+q <<SQL
+SET megaforce.restoring = on;
+INSERT INTO megaforce.runs (id, input_source_id, status, attempt, max_attempts, started_at, finished_at)
+SELECT CASE n WHEN 1 THEN 'a0000000-0000-0000-0000-00000000000b'::uuid   -- held by a worker
+              WHEN 2 THEN 'a0000000-0000-0000-0000-00000000000d'::uuid   -- a document's
+              ELSE gen_random_uuid() END,
+       '$src1', 'succeeded', 1, 3, now() - interval '41 days', now() - interval '40 days' - n * interval '1 second'
+FROM generate_series(1, 2500) n;
+INSERT INTO megaforce.runs (input_source_id, status, attempt, max_attempts, started_at, finished_at)
+SELECT '$src1', s, 1, 3, now() - interval '41 days', now() - interval '40 days'
+FROM unnest(ARRAY['failed', 'failed', 'failed']) s;
+INSERT INTO megaforce.runs (input_source_id, status, attempt, max_attempts, started_at, finished_at)
+SELECT '$src1', 'succeeded', 1, 3, now() - interval '11 days', now() - interval '10 days' FROM generate_series(1, 4);
+RESET megaforce.restoring;
+INSERT INTO megaforce.documents (owner_id, kind, run_id, title)
+VALUES ('10000000-0000-0000-0000-000000000001', 'source_material', 'a0000000-0000-0000-0000-00000000000d', 'kept');
+SQL
+sleep 0.6
+is "$(q -c "SELECT count(*) FROM megaforce.runs WHERE finished_at < now() - interval '30 days'")" 2503 \
+  "megaforce.run_retention = 0 keeps every run"
+psql -X -q -At -d mf_sched -c "BEGIN" \
+  -c "SELECT 1 FROM megaforce.runs WHERE id = 'a0000000-0000-0000-0000-00000000000b' FOR UPDATE" \
+  -c "SELECT pg_sleep(8)" -c "COMMIT" >/dev/null &
+holder=$!
+sleep 0.5
+reload "megaforce.run_retention = '30 days'"
+wait_for 10 "SELECT count(*) = 2 FROM megaforce.runs WHERE status = 'succeeded' AND finished_at < now() - interval '30 days'"
+ok $? "with run_retention 30 days, the 2,500 expired succeeded runs go within ticks (batches of 500)"
+is "$(q -c "SELECT string_agg(right(id::text, 1), ',' ORDER BY id) FROM megaforce.runs
+            WHERE status = 'succeeded' AND finished_at < now() - interval '30 days'")" "b,d" \
+  "the run a worker holds is skipped (not waited for); the run a document references stays"
+is "$(q -c "SELECT count(*) FROM megaforce.runs WHERE status = 'succeeded' AND finished_at > now() - interval '30 days'")" 4 \
+  "runs within the retention stay"
+is "$(q -c "SELECT count(*) FROM megaforce.runs WHERE status = 'failed'")" 3 \
+  "failed runs of 40 days stay (failed_run_retention 90 days)"
+wait "$holder"
+wait_for 5 "SELECT NOT EXISTS (SELECT FROM megaforce.runs WHERE id = 'a0000000-0000-0000-0000-00000000000b')"
+ok $? "once released, the held run is pruned on a later tick"
+reload "megaforce.failed_run_retention = '30 days'"
+wait_for 5 "SELECT count(*) = 0 FROM megaforce.runs WHERE status = 'failed'"
+ok $? "failed runs follow megaforce.failed_run_retention (reloaded)"
+# Restore mode: the scheduler waits.
+q -c "ALTER DATABASE mf_sched SET megaforce.restoring = on"
+q -c "SET megaforce.restoring = on" -c "INSERT INTO megaforce.runs (input_source_id, status, attempt, max_attempts, started_at, finished_at)
+  SELECT '$src1', 'succeeded', 1, 3, now() - interval '41 days', now() - interval '40 days' FROM generate_series(1, 5)"
+sleep 1
+is "$(q -c "SELECT count(*) FROM megaforce.runs WHERE status = 'succeeded' AND finished_at < now() - interval '30 days'")" 6 \
+  "while the database is in restore mode the scheduler prunes nothing"
+q -c "ALTER DATABASE mf_sched RESET megaforce.restoring"
+wait_for 5 "SELECT count(*) = 1 FROM megaforce.runs WHERE status = 'succeeded' AND finished_at < now() - interval '30 days'"
+ok $? "... and prunes again once restore mode is over"
+q -c "DELETE FROM megaforce.documents" -c "DELETE FROM megaforce.runs WHERE status <> 'queued'" >/dev/null
+
 # Killed by its pid: the postmaster starts it again.
 old=$(worker_pid)
 mf_as_owner kill -TERM "$old"

@@ -116,6 +116,9 @@ SELECT * FROM megaforce.verify_history(:'o');
 SELECT megaforce.next_fire_time('0 9 * * MON-FRI', '2026-03-29 00:00+00', 'Europe/Berlin');
 SELECT megaforce.is_valid_email('a@example.com');
 SELECT * FROM megaforce.output_transitions();
+SELECT megaforce.prune_runs('1000 years');
+SELECT megaforce.pre_restore();
+SELECT * FROM megaforce.post_restore();
 SQL
 ok $? "the whole API, called with public first on the path"
 check "a downgrade too" q -c "ALTER EXTENSION megaforce UPDATE TO '1.0'"

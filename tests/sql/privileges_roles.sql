@@ -84,7 +84,8 @@ SELECT ok(NOT has_column_privilege('megaforce_app', 'megaforce.users', 'password
 -- SECURITY DEFINER only where the README says why; every function pins search_path.
 SELECT is(array_agg(p.proname::text ORDER BY p.proname),
   ARRAY['authenticate', 'create_user', 'finished_runs_total', 'output_workflow_after', 'output_workflow_before',
-        'refuse_output_delete', 'run_state_before', 'set_history_row_hash', 'set_password'],
+        'post_restore', 'pre_restore', 'refuse_output_delete', 'run_state_before', 'set_history_row_hash',
+        'set_password'],
   'the SECURITY DEFINER functions are exactly the documented ones')
 FROM pg_proc p WHERE p.pronamespace = 'megaforce'::regnamespace AND p.prosecdef;
 SELECT is(array_agg(p.proname::text ORDER BY p.proname), NULL,

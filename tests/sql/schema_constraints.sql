@@ -47,7 +47,7 @@ SELECT indexes_are('megaforce', 'personas', ARRAY['personas_pkey', 'personas_own
 SELECT indexes_are('megaforce', 'input_sources', ARRAY['input_sources_pkey', 'input_sources_owner_id_idx',
     'input_sources_persona_id_idx', 'input_sources_due_idx']);
 SELECT indexes_are('megaforce', 'runs', ARRAY['runs_pkey', 'runs_one_queued_per_source',
-    'runs_one_running_per_source', 'runs_claim_order_idx']);
+    'runs_one_running_per_source', 'runs_claim_order_idx', 'runs_finished_idx']);
 SELECT indexes_are('megaforce', 'documents', ARRAY['documents_pkey', 'documents_owner_id_idx',
     'documents_persona_id_idx', 'documents_input_source_id_idx', 'documents_run_id_idx',
     'documents_content_sha256_idx']);

@@ -8,6 +8,9 @@
 set -uo pipefail
 source "$(dirname "$0")/../lib/tap.sh"
 source "$(dirname "$0")/../lib/upgrade.sh"
+source "$(dirname "$0")/../lib/restore.sh"
+restorer=mf_eq_restorer
+restore_owner_role "$restorer"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 head=$(head_version)
@@ -64,13 +67,20 @@ for v in $(released_versions); do
   fi
   snapshot "$db" "$work/rows.upgraded.$v"
 
-  # pg_dump + restore of the upgraded database (README "Backup and restore").
+  # pg_dump + restore of the upgraded database by its owner, who is not
+  # superuser, between pre_restore() and post_restore() (README "Backup and
+  # restore"; tests/lib/restore.sh).
   pg_dump -Fc -d "$db" -f "$work/dump.$v"
   ok $? "$v -> $head: pg_dump"
-  fresh_db "$restored"
-  PGOPTIONS='-c session_replication_role=replica' pg_restore --exit-on-error -d "$restored" "$work/dump.$v"
-  ok $? "$v -> $head: pg_restore into a fresh database"
-  check "$v -> $head: restored catalog identical to head's" diff "$work/catalog.head" <(catalog "$restored")
+  q -d postgres -c "DROP DATABASE IF EXISTS $restored"
+  owned_database "$restored" "$restorer"
+  problems=$(restore_as_owner "$work/dump.$v" "$restored" "$restorer" 2>&1)
+  ok $? "$v -> $head: restored by the database owner (pre_restore, pg_restore, post_restore)"
+  is "$problems" "" "$v -> $head: post_restore() reports no problem"
+  restore_grants_revoke "$restored" "$restorer"
+  # (the owner's grants, taken back, leave the schema's default ACL spelled out)
+  check "$v -> $head: restored catalog identical to head's" diff "$work/catalog.head" \
+    <(catalog "$restored" | sed -E 's/^(schema \| megaforce \|.*owner=([a-z_]+) )acl=\{\2=UC\/\2\}$/\1acl=/')
   check "$v -> $head: restored rows identical, table by table" same_rows "$restored" "$work/rows.upgraded.$v" restored
   if [[ $(q -d "$restored" -c "SELECT to_regprocedure('megaforce.verify_history(uuid)') IS NOT NULL") == t ]]; then
     is "$(q -d "$restored" -c "SELECT count(*) FROM megaforce.verify_history()")" 0 \
@@ -94,7 +104,7 @@ for v in $(released_versions); do
     is "$(q -d "$db" -c "SELECT count(*) FROM megaforce.verify_history()")" 0 \
       "$head -> $v -> $head: every chain intact, rows written at $v included"
   fi
-  for d in "$db" "$restored" "$base"; do q -d postgres -c "DROP DATABASE $d"; done
+  for d in "$db" "$restored" "$base"; do q -d postgres -c "DROP DATABASE IF EXISTS $d"; done
 done
-q -d postgres -c "DROP DATABASE mf_eq_head"
+q -d postgres -c "DROP DATABASE mf_eq_head" -c "DROP ROLE $restorer"
 done_testing
