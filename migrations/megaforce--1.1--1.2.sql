@@ -10,8 +10,12 @@
 --                        on runs for the catalog change (no scan).
 --   runs storage         ALTER TABLE runs SET (...): SHARE UPDATE EXCLUSIVE
 --                        (writes go on); applies to pages written from now on.
---   finished counters    counts the finished runs once (a scan of runs under
---                        ACCESS SHARE: writes go on); new sequences.
+--   finished index       CREATE INDEX runs_finished_idx: SHARE on runs (writers
+--                        wait, readers go on) for one pass over runs.
+--   finished counters    counts the finished runs once through that index
+--                        (ACCESS SHARE); new sequences.
+--   AFTER UPDATE trigger DROP/CREATE TRIGGER: ACCESS EXCLUSIVE on runs, catalog only.
+--   retention, restore   new functions; no table lock.
 --
 -- Order: the steps that scan runs come first, the catalog-only steps that
 -- take ACCESS EXCLUSIVE last, because every lock is held until commit.
@@ -20,6 +24,16 @@
 -- transaction; it is then one migration_log row (NULL -> 1.2).
 
 \echo Use "ALTER EXTENSION megaforce UPDATE TO '1.2'" to load this file. \quit
+
+-- Step: the index of finished runs, for retention (issue 20) ---------------
+-- First, under SHARE (writers of runs wait for the build, readers do not):
+-- any later step's ACCESS EXCLUSIVE lock on runs would make readers wait for
+-- the build too.
+-- prune_runs() and the scheduler read the oldest finished runs of one status
+-- as one range of this index; queued and running runs are not in it, so a
+-- claim never writes it and a completion writes it once.
+CREATE INDEX runs_finished_idx ON megaforce.runs (status, finished_at)
+    WHERE status IN ('succeeded', 'failed', 'cancelled');
 
 -- Step: counters of finished runs (issue 21) ------------------------------
 -- One sequence per finished status, advanced by the runs trigger when a run
@@ -136,11 +150,8 @@ CREATE TRIGGER runs_state_after_update AFTER UPDATE ON megaforce.runs
 -- for the build: one pass over runs, see README "Retention" for its cost);
 -- no other table lock.
 
--- prune_runs() and the scheduler read the oldest finished runs of one status
--- as one range of this index; queued and running runs are not in it, so a
--- claim never writes it and a completion writes it once.
-CREATE INDEX runs_finished_idx ON megaforce.runs (status, finished_at)
-    WHERE status IN ('succeeded', 'failed', 'cancelled');
+-- runs_finished_idx is built in the first step of this script, before any
+-- step takes ACCESS EXCLUSIVE on runs.
 
 CREATE FUNCTION megaforce.prune_runs(older_than interval DEFAULT '30 days', max_rows integer DEFAULT 10000)
     RETURNS integer
