@@ -139,9 +139,11 @@ mpg::KeptPlan g_problems{
 MF_WRITE_FUNCTION(megaforce_pre_restore, "pre_restore") {
   require_database_owner("pre_restore");
   set_restoring(true);
-  ereport(NOTICE, (errmsg("megaforce is in restore mode for this database: its triggers accept restored rows "
-                          "as they are"),
-                   errhint("Run pg_restore now (in new sessions), then SELECT * FROM megaforce.post_restore();")));
+  mpg::pg_call([] {
+    ereport(NOTICE, (errmsg("megaforce is in restore mode for this database: its triggers accept restored rows "
+                            "as they are"),
+                     errhint("Run pg_restore now (in new sessions), then SELECT * FROM megaforce.post_restore();")));
+  });
   PG_RETURN_VOID();
 }
 

@@ -85,12 +85,12 @@ void assign_failed_run_retention(const char*, void* extra) {
 void define_retention_settings() {
   DefineCustomStringVariable("megaforce.run_retention",
                              "How long succeeded and cancelled runs are kept (an interval; 0 = forever).",
-                             "The scheduler deletes older ones in short batches (SPEC section 4, Retention).",
+                             "The scheduler deletes older ones in short batches (docs/operations.md, Retention).",
                              &g_run_retention, "30 days", PGC_SUSET, 0, check_retention,
                              assign_run_retention, nullptr);
   DefineCustomStringVariable("megaforce.failed_run_retention",
                              "How long failed runs are kept (an interval; 0 = forever).",
-                             "The scheduler deletes older ones in short batches (SPEC section 4, Retention).",
+                             "The scheduler deletes older ones in short batches (docs/operations.md, Retention).",
                              &g_failed_run_retention, "90 days", PGC_SUSET, 0, check_retention,
                              assign_failed_run_retention, nullptr);
   // Set by megaforce.pre_restore() for the database (ALTER DATABASE ... SET),

@@ -38,6 +38,16 @@ bool size_changed_a_lot(BlockNumber planned, BlockNumber now) {
   return big >= 2 * small + 2;
 }
 
+// The size in blocks of relation `oid`; 0 for one without storage or gone.
+// Call inside pg_call.
+BlockNumber table_blocks(Oid oid) {
+  Relation relation = try_relation_open(oid, AccessShareLock);
+  if (relation == nullptr) return 0;
+  BlockNumber blocks = RELKIND_HAS_STORAGE(relation->rd_rel->relkind) ? RelationGetNumberOfBlocks(relation) : 0;
+  relation_close(relation, NoLock);  // the lock stays, as the execution's would
+  return blocks;
+}
+
 // The current size of each table the plan's statement reads (at most
 // kMaxTables, in the order of its dependency list); relations without
 // storage count as 0. Call inside pg_call.
@@ -49,13 +59,8 @@ int current_sizes(SPIPlanPtr prepared_plan, Oid* oids, BlockNumber* blocks) {
     ListCell* oid_cell;
     foreach (oid_cell, source->relationOids) {
       if (count == KeptPlan::kMaxTables) return count;
-      Oid oid = lfirst_oid(oid_cell);
-      Relation relation = try_relation_open(oid, AccessShareLock);
-      oids[count] = oid;
-      blocks[count] = relation != nullptr && RELKIND_HAS_STORAGE(relation->rd_rel->relkind)
-                          ? RelationGetNumberOfBlocks(relation)
-                          : 0;
-      if (relation != nullptr) relation_close(relation, NoLock);  // the lock stays, as the execution's would
+      oids[count] = lfirst_oid(oid_cell);
+      blocks[count] = table_blocks(oids[count]);
       ++count;
     }
   }

@@ -26,6 +26,7 @@ my %cannot_error = map { $_ => 1 } qw(
   GetCurrentStatementStartTimestamp SPI_getbinval SPI_fnumber SPI_result_code_string
   FlushErrorState pg_strong_random MemoryContextSwitchTo pg_localtime
   Int64GetDatum Float8GetDatum Float4GetDatum
+  pg_strncasecmp GetOuterUserId TimestampDifferenceExceeds
 );
 
 # file => { function => reason }: functions that call PostgreSQL directly.
@@ -42,6 +43,15 @@ my %c_frames = (
   },
   'extension/pg/spi.cpp' => {
     prepared => 'called only inside pg_call (execute, open_cursor); holds no C++ objects',
+    table_blocks => 'called only inside pg_call (fitting_plan); holds no C++ objects',
+    current_sizes => 'called only inside pg_call (fitting_plan); holds no C++ objects',
+    plan_generation => 'called only inside pg_call (execute, open_cursor); holds no C++ objects',
+    fitting_plan => 'called only inside pg_call (execute, open_cursor); holds no C++ objects',
+    enter_plan_shape => 'called only inside pg_call; holds no C++ objects',
+    leave_plan_shape => 'called only inside pg_call; holds no C++ objects',
+  },
+  'extension/pg/run_counters.cpp' => {
+    count_finished_run => 'called only through pg_call (the runs AFTER trigger); holds no C++ objects',
   },
   'extension/pg/index_lookup.cpp' => {
     relation_oid => 'called only from scan_one, inside pg_call',
@@ -51,10 +61,13 @@ my %c_frames = (
   'extension/pg/scheduler.cpp' => {
     run_job => 'the worker loop is plain C: PG_TRY around each transaction, no C++ objects',
     megaforce_scheduler_main => 'the worker loop is plain C: holds no C++ objects',
+    prune_expired_runs => 'plain C between transactions of the worker loop: holds no C++ objects',
   },
   'extension/pg/settings.cpp' => {
     define_settings => 'plain C at _PG_init: holds no C++ objects',
     check_databases => 'the GUC hook reports after its C++ objects are gone',
+    check_retention => 'a GUC check hook in plain C: the date parsers return error codes, never ereport',
+    define_retention_settings => 'plain C at _PG_init: holds no C++ objects',
   },
 );
 
