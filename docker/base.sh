@@ -49,7 +49,13 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
   rm -f "$root/etc/apt/sources.list"
   # What a container image does not need: downloaded packages and lists.
-  printf 'APT::Install-Recommends "false";\n' >"$root/etc/apt/apt.conf.d/docker-no-recommends"
+  # As in the official image: apt keeps no downloaded packages or caches.
+  cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/log/* \
          "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/lintian/*
   find "$root/usr/share/doc" -type f ! -name copyright -delete

@@ -63,7 +63,15 @@ teardown() {
   podman ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r podman rm -f >/dev/null 2>&1
   podman volume ls -q --filter "label=com.docker.compose.project=$project" | xargs -r podman volume rm -f >/dev/null 2>&1
   podman network ls -q --filter "label=com.docker.compose.project=$project" | xargs -r podman network rm -f >/dev/null 2>&1
-  podman image exists "$image:latest" && podman rmi -f "$image:latest" >/dev/null 2>&1
+  # The image, and the build's intermediate images but those of the apt-get
+  # installs (the next build reuses them while the Dockerfile keeps its lines).
+  podman image exists "$image:latest" && podman rmi --no-prune -f "$image:latest" >/dev/null 2>&1
+  local i
+  for i in $(podman images -aq --no-trunc); do
+    grep -qx "$i" "$work/images.before" 2>/dev/null && continue
+    podman history --no-trunc --format '{{.CreatedBy}}' "$i" 2>/dev/null | head -1 | grep -q 'apt-get install' ||
+      podman rmi --no-prune -f "$i" >/dev/null 2>&1
+  done
   [[ -n $service_pid ]] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -71,6 +79,8 @@ trap teardown EXIT
 trap 'exit 1' INT TERM
 
 started=$SECONDS
+podman images -aq --no-trunc >"$work/images.before"
+podman volume ls -q >"$work/volumes.before"
 # podman's Docker API, for docker-compose.
 podman system service --time=0 "$DOCKER_HOST" >"$work/service.log" 2>&1 &
 service_pid=$!
@@ -173,6 +183,7 @@ for _ in $(seq 30); do
   sleep 1
 done
 ok $fired "the scheduler fired the scheduled source (one run, trigger 'schedule')"
+q -c "UPDATE megaforce.input_sources SET is_active = false WHERE name = 'every minute'" >/dev/null  # no more runs
 
 count_rows() {
   q -c "SELECT string_agg(format('%s=%s', c.relname,
@@ -187,8 +198,8 @@ t=$SECONDS
 run_lines "$down_lines"
 ok $? "the README's docker down block stops the stack"
 [[ -z $(podman ps -aq --filter "label=com.docker.compose.project=$project") ]] &&
-  podman volume exists "${project}_pgdata"
-ok $? "no container is left; the data volume is"
+  [[ $(podman volume ls -q | grep -vxFf "$work/volumes.before") == "${project}_pgdata" ]]
+ok $? "no container is left; the data volume is, and no anonymous volume"
 run_lines "$(grep 'up -d' <<<"$up_lines")"
 ok $? "up again"
 wait_healthy 120; ok $? "both healthy again"
