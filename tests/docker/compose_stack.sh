@@ -30,6 +30,7 @@ for pkg in podman runc debootstrap docker-compose golang-github-containernetwork
 done
 if ((${#missing[@]})); then
   diag "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
