@@ -80,7 +80,6 @@ trap teardown EXIT
 trap 'exit 1' INT TERM
 
 started=$SECONDS
-podman images -aq --no-trunc >"$work/images.before"
 podman volume ls -q >"$work/volumes.before"
 # podman's Docker API, for docker-compose.
 podman system service --time=0 "$DOCKER_HOST" >"$work/service.log" 2>&1 &
@@ -102,6 +101,8 @@ t=$SECONDS
 check "the base image debian:bookworm-slim exists or is made from Debian packages (docker/base.sh)" \
   "$here/docker/base.sh"
 diag "base: $((SECONDS - t)) s"
+# What the teardown keeps: every image there is now, the base included.
+podman images -aq --no-trunc >"$work/images.before"
 
 # A copy of this tree as a checkout has it (tracked and new files, nothing ignored).
 mkdir -p "$work/src"
