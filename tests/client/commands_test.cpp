@@ -203,6 +203,9 @@ TEST(Upgrade, InstallsStepsPrintsAndIsIdempotent) {
   EXPECT_EQ(step.exit_code, 0) << step.all();
   EXPECT_NE(step.out.find("1.0 -> 1.1"), std::string::npos) << step.out;
   EXPECT_NE(step.out.find(" ms"), std::string::npos) << "each step with its duration";
+  CliRun rest = mf("mf_cl_up", {"upgrade"});  // the remaining steps to head
+  EXPECT_EQ(rest.exit_code, 0) << rest.all();
+  EXPECT_EQ(installed("mf_cl_up"), head_version());
   CliRun again = mf("mf_cl_up", {"upgrade"});
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_NE(again.out.find("nothing to do"), std::string::npos) << again.out;
