@@ -9,6 +9,7 @@ extern "C" {
 
 #include "core/database_list.hpp"
 #include "pg/boundary.hpp"
+#include "pg/run_queue.hpp"
 #include "pg/settings.hpp"
 
 namespace megaforce::pg {
@@ -65,8 +66,7 @@ bool check_retention(char** value, void** extra, GucSource) {
     GUC_check_errdetail("\"%s\" is not an interval (for example '30 days'; '0' keeps runs forever).", text);
     return false;
   }
-  int64 usec = span.time + static_cast<int64>(span.day) * USECS_PER_DAY +
-               static_cast<int64>(span.month) * DAYS_PER_MONTH * USECS_PER_DAY;
+  int64 usec = runq::interval_usec(&span);
   if (usec < 0) {
     GUC_check_errdetail("A retention cannot be negative ('0' keeps runs forever).");
     return false;
