@@ -47,6 +47,18 @@ char* g_failed_run_retention = nullptr;
 int64 g_run_retention_usec = 0;
 int64 g_failed_run_retention_usec = 0;
 bool g_restoring = false;
+int g_restoring_source = PGC_S_DEFAULT;  // where megaforce.restoring's value came from
+
+// megaforce.restoring remembers its source (the assign hook gets none): a
+// value from ALTER DATABASE is checked against the catalog (pg/restore.cpp).
+bool check_restoring(bool*, void** extra, GucSource source) {
+  auto* stored = static_cast<int*>(malloc(sizeof(int)));  // GUC extra: malloc, freed by guc.c
+  if (!stored) return false;
+  *stored = source;
+  *extra = stored;
+  return true;
+}
+void assign_restoring(bool, void* extra) { g_restoring_source = extra ? *static_cast<int*>(extra) : PGC_S_DEFAULT; }
 
 // An interval setting ('30 days', '1 min', 'P90D'; '0' = keep forever),
 // parsed without ereport (the check hook also runs in the postmaster): its
@@ -99,13 +111,14 @@ void define_retention_settings() {
   DefineCustomBoolVariable("megaforce.restoring",
                            "The triggers accept restored rows as they were (set by megaforce.pre_restore()).",
                            "Ended by megaforce.post_restore(), which checks what the triggers did not.",
-                           &g_restoring, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+                           &g_restoring, false, PGC_SUSET, 0, check_restoring, assign_restoring, nullptr);
 }
 }  // namespace
 
 int64 run_retention_usec() { return g_run_retention_usec; }
 int64 failed_run_retention_usec() { return g_failed_run_retention_usec; }
 bool restoring() { return g_restoring; }
+bool restoring_from_database() { return g_restoring_source == PGC_S_DATABASE; }
 
 void define_settings() {
   DefineCustomBoolVariable(
