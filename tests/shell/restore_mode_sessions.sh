@@ -30,8 +30,8 @@ q -v ON_ERROR_STOP=0 <"$fifo" >"$out" 2>&1 &
 exec 3>"$fifo"
 echo "SELECT 'opened', current_setting('megaforce.restoring');" >&3
 echo "$finished_run" >&3
-echo "SELECT pg_sleep(1);" >&3
-sleep 0.5
+echo "SELECT 'inserted';" >&3
+for _ in $(seq 100); do grep -q '^inserted$' "$out" && break; sleep 0.1; done  # B is there, its insert done
 q -c "SELECT count(*) FROM megaforce.post_restore()" >/dev/null
 echo "$finished_run" >&3
 echo "SELECT 'runs', count(*) FROM megaforce.runs;" >&3
