@@ -13,6 +13,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -44,6 +45,22 @@ void refuse_restore(const std::string& what) {
               "which exist already: README \"Backup and restore\"); then SELECT * FROM megaforce.post_restore(); "
               "which lists any problem in the restored rows. A superuser restoring into a fresh database may "
               "instead run pg_restore with PGOPTIONS='-c megaforce.restoring=on', then post_restore().");
+}
+
+bool database_restore_mode() {
+  static KeptPlan set_for_database{
+      "SELECT 1 FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c "
+      "WHERE s.setdatabase = $1 AND s.setrole = 0 AND pg_catalog.split_part(c, '=', 1) = 'megaforce.restoring' "
+      "AND pg_catalog.substr(c, 21)::pg_catalog.bool",
+      1, {OIDOID}};
+  static LocalTransactionId checked_in = InvalidLocalTransactionId;
+  static bool on = false;
+  if (MyProc->lxid != checked_in) {
+    Datum database = ObjectIdGetDatum(MyDatabaseId);
+    on = with_spi([&] { return execute(set_for_database, &database, nullptr, true, 1); }) > 0;
+    checked_in = MyProc->lxid;
+  }
+  return on;
 }
 
 bool statement_is_copy() {

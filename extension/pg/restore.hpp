@@ -16,8 +16,14 @@
 
 namespace megaforce::pg {
 
-// Whether the row triggers accept rows as they are (megaforce.restoring).
-inline bool restore_mode() { return restoring(); }
+// Whether the database is still in restore mode (megaforce.restoring=on in
+// its ALTER DATABASE settings); read once per transaction.
+bool database_restore_mode();
+
+// Whether the row triggers accept rows as they are (megaforce.restoring). A
+// session that took the setting from the database at connection start (one
+// opened during a restore) leaves restore mode once post_restore() ended it.
+inline bool restore_mode() { return restoring() && (!restoring_from_database() || database_restore_mode()); }
 
 // Throws 55000: "megaforce: this looks like a restore ...: run SELECT
 // megaforce.pre_restore() before pg_restore and SELECT

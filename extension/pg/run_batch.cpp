@@ -90,11 +90,15 @@ void put_row(ReturnSetInfo* rsinfo, Datum row) {
 
 // One UPDATE completes every listed run that is running under its token;
 // the others (stale token, finished, unknown) match nothing and are left as
-// they are. A run listed twice matches twice but is updated once.
+// they are. A (run, token) pair listed twice counts once, with its first
+// result, as complete_run called for each pair in order would leave it (an
+// UPDATE joined to two matching rows would take either one).
 mpg::KeptPlan g_complete_many{
     "UPDATE megaforce.runs r SET status = 'succeeded', result = COALESCE(b.result, '{}'::jsonb) "
-    "FROM ROWS FROM (pg_catalog.unnest($1::uuid[]), pg_catalog.unnest($2::uuid[]), pg_catalog.unnest($3::jsonb[])) "
-    "AS b(id, token, result) "
+    "FROM (SELECT DISTINCT ON (p.id, p.token) p.id, p.token, p.result "
+    "      FROM ROWS FROM (pg_catalog.unnest($1::uuid[]), pg_catalog.unnest($2::uuid[]), "
+    "                      pg_catalog.unnest($3::jsonb[])) WITH ORDINALITY AS p(id, token, result, n) "
+    "      ORDER BY p.id, p.token, p.n) AS b "
     "WHERE r.id = b.id AND r.lease_token = b.token AND pg_catalog.texteq(r.status, 'running') "
     "RETURNING r",
     3, {UUIDARRAYOID, UUIDARRAYOID, JSONBARRAYOID}};

@@ -47,8 +47,13 @@ KeptPlan g_set_state{
 std::string id_text(const Uuid& id) { return megaforce::to_string(id); }
 
 int64 interval_usec(const Interval* span) {
-  return span->time + static_cast<int64>(span->day) * USECS_PER_DAY +
-         static_cast<int64>(span->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+  // In 128 bits, then clamped: a month count near the interval type's limit
+  // (7116800 months) would wrap around 64 bits to a short, positive span.
+  __int128 usec = static_cast<__int128>(span->time) + static_cast<__int128>(span->day) * USECS_PER_DAY +
+                  static_cast<__int128>(span->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+  if (usec > PG_INT64_MAX) return PG_INT64_MAX;
+  if (usec < PG_INT64_MIN) return PG_INT64_MIN;
+  return static_cast<int64>(usec);
 }
 
 Datum first_row_value(int column, bool* is_null) {

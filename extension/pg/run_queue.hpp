@@ -29,7 +29,8 @@ namespace megaforce::pg::runq {
 
 std::string id_text(const Uuid& id);
 
-// An interval's length in microseconds (a month counts 30 days).
+// An interval's length in microseconds (a month counts 30 days), clamped to
+// the int64 range. Plain arithmetic: safe in a GUC check hook.
 int64 interval_usec(const Interval* span);
 
 // Column `column` (1-based) of the first row of the last SPI result.

@@ -79,15 +79,18 @@ bool run_job(const char* sql, NativeJob native = nullptr, bool* more = nullptr) 
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "megaforce scheduler: SPI_connect failed");
     PushActiveSnapshot(GetTransactionSnapshot());
     pgstat_report_activity(STATE_RUNNING, sql);
-    Oid key_type[1] = {INT8OID};
-    Datum key[1] = {Int64GetDatum(megaforce::kMigrationLockKey)};
+    // A native job (the pruning) is of release 1.2: a schema still at 1.0
+    // or 1.1 (not yet upgraded, or downgraded) has no retention.
+    Oid key_type[2] = {INT8OID, BOOLOID};
+    Datum key[2] = {Int64GetDatum(megaforce::kMigrationLockKey), BoolGetDatum(native != nullptr)};
     SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'megaforce' "
+                          "AND NOT ($2 AND extversion IN ('1.0', '1.1')) "
                           "AND pg_catalog.pg_try_advisory_xact_lock_shared($1) "
                           "AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s "
                           "  JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase "
                           "  WHERE d.datname = pg_catalog.current_database() AND s.setrole = 0 "
                           "  AND 'megaforce.restoring=on' = ANY (s.setconfig))",
-                          1, key_type, key, nullptr, false, 1);
+                          2, key_type, key, nullptr, false, 1);
     if (SPI_processed == 1) {
       if (native)
         *more = native();

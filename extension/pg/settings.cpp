@@ -9,6 +9,7 @@ extern "C" {
 
 #include "core/database_list.hpp"
 #include "pg/boundary.hpp"
+#include "pg/run_queue.hpp"
 #include "pg/settings.hpp"
 
 namespace megaforce::pg {
@@ -46,6 +47,18 @@ char* g_failed_run_retention = nullptr;
 int64 g_run_retention_usec = 0;
 int64 g_failed_run_retention_usec = 0;
 bool g_restoring = false;
+int g_restoring_source = PGC_S_DEFAULT;  // where megaforce.restoring's value came from
+
+// megaforce.restoring remembers its source (the assign hook gets none): a
+// value from ALTER DATABASE is checked against the catalog (pg/restore.cpp).
+bool check_restoring(bool*, void** extra, GucSource source) {
+  auto* stored = static_cast<int*>(malloc(sizeof(int)));  // GUC extra: malloc, freed by guc.c
+  if (!stored) return false;
+  *stored = source;
+  *extra = stored;
+  return true;
+}
+void assign_restoring(bool, void* extra) { g_restoring_source = extra ? *static_cast<int*>(extra) : PGC_S_DEFAULT; }
 
 // An interval setting ('30 days', '1 min', 'P90D'; '0' = keep forever),
 // parsed without ereport (the check hook also runs in the postmaster): its
@@ -65,8 +78,7 @@ bool check_retention(char** value, void** extra, GucSource) {
     GUC_check_errdetail("\"%s\" is not an interval (for example '30 days'; '0' keeps runs forever).", text);
     return false;
   }
-  int64 usec = span.time + static_cast<int64>(span.day) * USECS_PER_DAY +
-               static_cast<int64>(span.month) * DAYS_PER_MONTH * USECS_PER_DAY;
+  int64 usec = runq::interval_usec(&span);
   if (usec < 0) {
     GUC_check_errdetail("A retention cannot be negative ('0' keeps runs forever).");
     return false;
@@ -99,13 +111,14 @@ void define_retention_settings() {
   DefineCustomBoolVariable("megaforce.restoring",
                            "The triggers accept restored rows as they were (set by megaforce.pre_restore()).",
                            "Ended by megaforce.post_restore(), which checks what the triggers did not.",
-                           &g_restoring, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+                           &g_restoring, false, PGC_SUSET, 0, check_restoring, assign_restoring, nullptr);
 }
 }  // namespace
 
 int64 run_retention_usec() { return g_run_retention_usec; }
 int64 failed_run_retention_usec() { return g_failed_run_retention_usec; }
 bool restoring() { return g_restoring; }
+bool restoring_from_database() { return g_restoring_source == PGC_S_DATABASE; }
 
 void define_settings() {
   DefineCustomBoolVariable(

@@ -26,5 +26,8 @@ int tick_interval_ms();
 int64 run_retention_usec();
 int64 failed_run_retention_usec();
 bool restoring();
+// Whether megaforce.restoring's value came from ALTER DATABASE ... SET (at
+// connection start: post_restore() may have reset it since).
+bool restoring_from_database();
 
 }  // namespace megaforce::pg

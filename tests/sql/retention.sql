@@ -43,6 +43,10 @@ SELECT throws_ok($$SELECT megaforce.prune_runs('30 days', 0)$$, '22023',
   'max_rows must lie between 1 and 100000, not 0', 'max_rows 0 is refused');
 SELECT throws_ok($$SELECT megaforce.prune_runs('30 days', 100001)$$, '22023', NULL, 'max_rows 100001 is refused');
 SELECT is(megaforce.prune_runs(NULL), NULL, 'STRICT: a null interval prunes nothing');
+-- Intervals too long for 64-bit microseconds count as forever, not wrapped
+-- around (7116800 months wrapped to about 18 days, 300000 years to negative).
+SELECT is(megaforce.prune_runs(interval '7116800 months'), 0, 'an interval of 593066 years prunes nothing');
+SELECT is(megaforce.prune_runs(interval '300000 years'), 0, 'an interval of 300000 years is not negative');
 
 -- Oldest first, at most max_rows, referenced runs kept.
 SELECT is(megaforce.prune_runs('30 days', 1), 1, 'max_rows 1: one run goes');
@@ -90,6 +94,8 @@ SELECT is(current_setting('megaforce.failed_run_retention'), '90 days',
 SELECT lives_ok($$SET LOCAL megaforce.run_retention = '1 min'$$, 'an interval is accepted');
 SELECT lives_ok($$SET LOCAL megaforce.failed_run_retention = 'P2W'$$, 'an ISO 8601 interval too');
 SELECT lives_ok($$SET LOCAL megaforce.run_retention = '0'$$, '0 (keep forever) too');
+SELECT lives_ok($$SET LOCAL megaforce.run_retention = '300000 years'$$,
+  'a retention too long for 64-bit microseconds is accepted (not wrapped to a negative one)');
 SELECT throws_ok($$SET LOCAL megaforce.run_retention = '-1 day'$$, '22023', NULL, 'a negative retention is refused');
 SELECT throws_ok($$SET LOCAL megaforce.failed_run_retention = 'soon'$$, '22023', NULL, 'a non-interval is refused');
 SELECT is((SELECT context FROM pg_settings WHERE name = 'megaforce.run_retention'), 'superuser',

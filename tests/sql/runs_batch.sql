@@ -84,6 +84,16 @@ SELECT * INTO TEMP twice FROM megaforce.complete_runs(
   (SELECT ARRAY[id, id] FROM reclaimed), (SELECT ARRAY[lease_token, lease_token] FROM reclaimed));
 SELECT results_eq($$SELECT status, result FROM twice$$, $$VALUES ('succeeded'::text, '{}'::jsonb)$$,
   'a run listed twice completes once; results NULL means {} for every run');
+-- As complete_run for each pair in array order: the first pair that holds
+-- the lease completes the run, with its result; the later pairs are stale.
+SELECT megaforce.enqueue_run(:srcA);
+CREATE TEMP TABLE again AS SELECT * FROM megaforce.claim_runs('w3', 1);
+SELECT * INTO TEMP twice_results FROM megaforce.complete_runs(
+  (SELECT ARRAY[id, id, id, id] FROM again),
+  (SELECT ARRAY[gen_random_uuid(), lease_token, lease_token, lease_token] FROM again),
+  ARRAY['{"n": 0}', '{"n": 1}', '{"n": 2}', '{"n": 3}']::jsonb[]);
+SELECT results_eq($$SELECT status, result FROM twice_results$$, $$VALUES ('succeeded'::text, '{"n": 1}'::jsonb)$$,
+  'a run listed twice with different results keeps the result of its first pair that holds the lease');
 
 SELECT throws_ok($$SELECT megaforce.complete_runs(ARRAY[gen_random_uuid()], '{}'::uuid[])$$, '22023', NULL,
   'arrays of different lengths');
@@ -101,7 +111,7 @@ SELECT is((SELECT count(*)::int FROM megaforce.complete_runs(array_fill(gen_rand
   array_fill(gen_random_uuid(), ARRAY[1000]))), 0, '1,000 elements are allowed');
 
 -- Each completed run sends its notification, from the run's own trigger.
-SELECT is((SELECT count(*)::int FROM megaforce.runs WHERE status = 'succeeded' AND finished_at IS NOT NULL), 3,
+SELECT is((SELECT count(*)::int FROM megaforce.runs WHERE status = 'succeeded' AND finished_at IS NOT NULL), 4,
   'the trigger kept finished_at for every completed run');
 
 SELECT * FROM finish();
