@@ -146,9 +146,15 @@ auto with_shape(PlanShape shape, Run&& run) {
 
 }  // namespace
 
+// jit off for every kept plan: a kept plan runs many times, and with the scan
+// paths disabled a plan that still has to scan costs 1e10 and more, far above
+// jit_above_cost, so every execution would JIT-compile its expressions (milliseconds each, and LLVM
+// memory outside PostgreSQL's contexts that a cancelled execution left
+// behind: 2-3 MB of RssAnon a cancel in tests/reliability/cancel_sweeps.sh).
 int enter_plan_shape(PlanShape shape) {
-  if (shape == PlanShape::kAny) return -1;
   int nest_level = NewGUCNestLevel();
+  set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  if (shape == PlanShape::kAny) return nest_level;
   for (const char* setting : {"enable_seqscan", "enable_bitmapscan", "enable_sort"})
     set_config_option(setting, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
   return nest_level;
