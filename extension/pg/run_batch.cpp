@@ -135,11 +135,13 @@ MF_WRITE_FUNCTION(megaforce_enqueue_runs, "enqueue_runs") {
   mpg::with_spi([&] {
     if (request.actor) runq::require_actor(*request.actor, "enqueue runs");
     for (const Uuid& source : distinct) {
-      mpg::pg_call([] { CHECK_FOR_INTERRUPTS(); });
+      mpg::check_interrupts();
       request.source = source;
-      Datum row = runq::enqueue(request);
-      put_row(rsinfo, row);
-      mpg::pg_call([&] { pfree(DatumGetPointer(row)); });
+      mpg::with_item_spi([&] {
+        Datum row = runq::enqueue(request);
+        put_row(rsinfo, row);
+        mpg::pg_call([&] { pfree(DatumGetPointer(row)); });
+      });
     }
     return 0;
   });

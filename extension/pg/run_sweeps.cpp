@@ -82,7 +82,10 @@ MF_WRITE_FUNCTION(megaforce_reap_expired_runs, "reap_expired_runs") {
     }
     for (const Expired& e : expired) {
       mpg::check_interrupts();
-      requeue_or_fail(e.id, e.run, e.note, GetCurrentTransactionStartTimestamp());
+      mpg::with_item_spi([&] {
+        Datum row = requeue_or_fail(e.id, e.run, e.note, GetCurrentTransactionStartTimestamp());
+        mpg::pg_call([&] { pfree(DatumGetPointer(row)); });
+      });
     }
     return static_cast<int32>(expired.size());
   });
@@ -129,10 +132,13 @@ MF_WRITE_FUNCTION(megaforce_enqueue_due_runs, "enqueue_due_runs") {
           request.source = d.id;
           request.run_after = d.fire_at;
           request.trigger = "schedule";
-          enqueue(request);
-          // Missed fires are not replayed: the next fire is the first after `at`.
-          Datum next[2] = {mpg::uuid_datum(d.id), TimestampTzGetDatum(mpg::next_fire(d.schedule, at, d.zone))};
-          mpg::execute(g_advance_source, next, nullptr, false);
+          mpg::with_item_spi([&] {
+            Datum row = enqueue(request);
+            mpg::pg_call([&] { pfree(DatumGetPointer(row)); });
+            // Missed fires are not replayed: the next fire is the first after `at`.
+            Datum next[2] = {mpg::uuid_datum(d.id), TimestampTzGetDatum(mpg::next_fire(d.schedule, at, d.zone))};
+            mpg::execute(g_advance_source, next, nullptr, false);
+          });
         });
       });
       if (ok) ++count;

@@ -148,9 +148,8 @@ auto with_shape(PlanShape shape, Run&& run) {
 
 // jit off for every kept plan: a kept plan runs many times, and with the scan
 // paths disabled a plan that still has to scan costs 1e10 and more, far above
-// jit_above_cost, so every execution would JIT-compile its expressions (milliseconds each, and LLVM
-// memory outside PostgreSQL's contexts that a cancelled execution left
-// behind: 2-3 MB of RssAnon a cancel in tests/reliability/cancel_sweeps.sh).
+// jit_above_cost, so every execution would JIT-compile its expressions
+// (milliseconds each, for a statement that runs in microseconds).
 int enter_plan_shape(PlanShape shape) {
   int nest_level = NewGUCNestLevel();
   set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);

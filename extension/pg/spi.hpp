@@ -72,6 +72,19 @@ auto with_spi(Body&& body) {
   return result;
 }
 
+// Runs one item of a batch in a nested SPI connection, so what the item
+// leaves in SPI's memory (a result table of 8 kB and more for each statement
+// that returns rows) is freed when the item ends. Without it a call over N
+// items holds all of them until it returns: 64 MB at the peak of
+// enqueue_due_runs over 4000 sources. A value the item returns through
+// first_result_column() lands in the caller's memory.
+template <typename Body>
+void with_item_spi(Body&& body) {
+  spi_connect();
+  body();
+  spi_finish();
+}
+
 // The first column of the first row of the last SPI result, copied out of
 // SPI's memory into the caller's (for a function's return value).
 Datum first_result_column();

@@ -6,14 +6,22 @@
 //       through pg_call(), which must come back out as the original error;
 //   selftest_std_exception(kind): std::bad_alloc / std::runtime_error / int;
 //   selftest_live_objects(): how many of those C++ objects are alive (0 after
-//       every call proves no destructor was skipped).
+//       every call proves no destructor was skipped);
+//   selftest_heap_in_use(): bytes malloc has handed out and not got back
+//       (memory contexts included), for leak tests: unlike RssAnon it does
+//       not count freed memory that glibc keeps for reuse;
+//   selftest_context_bytes(): what all memory contexts of the backend have
+//       allocated (cheap enough to sample from a row trigger).
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 PG_MODULE_MAGIC;
 }
+
+#include <malloc.h>
 
 #include <memory>
 #include <new>
@@ -93,3 +101,14 @@ MF_FUNCTION(mf_selftest_std_exception) {
 }
 
 MF_FUNCTION(mf_selftest_live_objects) { PG_RETURN_INT64(g_live_objects); }
+
+// mallinfo2: uordblks is the arena memory in use, hblkhd the mmapped chunks.
+MF_FUNCTION(mf_selftest_heap_in_use) {
+  struct mallinfo2 info = mallinfo2();
+  PG_RETURN_INT64(static_cast<int64>(info.uordblks + info.hblkhd));
+}
+
+MF_FUNCTION(mf_selftest_context_bytes) {
+  PG_RETURN_INT64(megaforce::pg::pg_call(
+      [] { return static_cast<int64>(MemoryContextMemAllocated(TopMemoryContext, true)); }));
+}

@@ -9,3 +9,7 @@ CREATE FUNCTION mf_selftest.std_exception(kind text) RETURNS text
     LANGUAGE c STRICT AS :'selftest_lib', 'mf_selftest_std_exception';
 CREATE FUNCTION mf_selftest.live_objects() RETURNS bigint
     LANGUAGE c STRICT AS :'selftest_lib', 'mf_selftest_live_objects';
+CREATE FUNCTION mf_selftest.heap_in_use() RETURNS bigint
+    LANGUAGE c STRICT AS :'selftest_lib', 'mf_selftest_heap_in_use';
+CREATE FUNCTION mf_selftest.context_bytes() RETURNS bigint
+    LANGUAGE c STRICT AS :'selftest_lib', 'mf_selftest_context_bytes';
