@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared parts of the queue benchmarks (bench/peers.sh, bench/batch.sh);
+# Shared parts of the queue benchmarks (bench/queue.sh, bench/peers.sh,
+# bench/batch.sh);
 # source this file after bench/lib.sh. Sourced only: run as a script (as
 # `scripts/dev bench` runs every bench/*.sh) it does nothing.
 [[ ${BASH_SOURCE[0]} == "$0" ]] && exit 0

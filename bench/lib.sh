@@ -44,9 +44,15 @@ SQL
 pgbench_tps() {
   local script=$1 clients=$2 options=${3:-}
   if [[ -n ${BENCH_BEFORE_RUN:-} ]]; then eval "$BENCH_BEFORE_RUN" >/dev/null; fi
-  PGOPTIONS="$options" pgbench -n -M prepared -T "$BENCH_SECONDS" -c "$clients" -j "$clients" \
-    -f "$script" "$BENCH_DB" 2>&1 |
-    sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
+  local out
+  # A failed run (a client aborted: say the queue ran dry) stops the bench
+  # with pgbench's own error, not a silent exit under pipefail.
+  if ! out=$(PGOPTIONS="$options" pgbench -n -M prepared -T "$BENCH_SECONDS" -c "$clients" -j "$clients" \
+      -f "$script" "$BENCH_DB" 2>&1); then
+    { echo "pgbench failed on $script ($clients clients):"; grep -m 3 error <<<"$out"; } >&2
+    return 1
+  fi
+  sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -29,7 +29,6 @@ extern "C" {
 #include "pg/spi.hpp"
 #include "pg/standby.hpp"
 
-namespace rs = megaforce::runs;
 using megaforce::Uuid;
 namespace mpg = megaforce::pg;
 namespace runq = megaforce::pg::runq;
@@ -112,16 +111,7 @@ mpg::KeptPlan g_complete_many{
 MF_WRITE_FUNCTION(megaforce_enqueue_runs, "enqueue_runs") {
   ArrayElements sources = array_arg(fcinfo, 0, "input_source_ids", UUIDOID, kMaxEnqueueBatch);
   require_no_null_element(sources, "input_source_ids");
-  runq::EnqueueRequest request;
-  if (!PG_ARGISNULL(1)) request.actor = mpg::uuid_of(PG_GETARG_DATUM(1));
-  if (PG_ARGISNULL(2)) throw megaforce::invalid_parameter("priority must not be null");
-  request.priority = PG_GETARG_INT32(2);
-  rs::check_priority(request.priority);
-  if (PG_ARGISNULL(3)) throw megaforce::invalid_parameter("run_after must not be null");
-  request.run_after = PG_GETARG_TIMESTAMPTZ(3);
-  if (TIMESTAMP_NOT_FINITE(request.run_after)) throw megaforce::invalid_parameter("run_after must be finite");
-  request.trigger = mpg::required_text_arg(fcinfo, 4, "trigger");
-  rs::check_trigger(request.trigger);
+  runq::EnqueueRequest request = runq::enqueue_request_from_args(fcinfo);
 
   std::vector<Uuid> distinct;
   std::set<Uuid> seen;

@@ -10,7 +10,9 @@ extern "C" {
 
 #include "core/approval.hpp"
 #include "core/error.hpp"
+#include "core/runs.hpp"
 #include "pg/actors.hpp"
+#include "pg/args.hpp"
 #include "pg/boundary.hpp"
 
 using megaforce::Error;
@@ -80,6 +82,20 @@ std::optional<Uuid> queued_run_of(const Uuid& source) {
   if (execute(g_queued_id_of_source, args, nullptr, false, 1) == 0) return std::nullopt;
   bool is_null = false;
   return uuid_of(first_row_value(1, &is_null));
+}
+
+EnqueueRequest enqueue_request_from_args(FunctionCallInfo fcinfo) {
+  EnqueueRequest request;
+  if (!PG_ARGISNULL(1)) request.actor = uuid_of(PG_GETARG_DATUM(1));
+  if (PG_ARGISNULL(2)) throw invalid_parameter("priority must not be null");
+  request.priority = PG_GETARG_INT32(2);
+  runs::check_priority(request.priority);
+  if (PG_ARGISNULL(3)) throw invalid_parameter("run_after must not be null");
+  request.run_after = PG_GETARG_TIMESTAMPTZ(3);
+  if (TIMESTAMP_NOT_FINITE(request.run_after)) throw invalid_parameter("run_after must be finite");
+  request.trigger = required_text_arg(fcinfo, 4, "trigger");
+  runs::check_trigger(request.trigger);
+  return request;
 }
 
 Datum enqueue(const EnqueueRequest& request) {

@@ -17,6 +17,7 @@
 extern "C" {
 #include "postgres.h"
 #include "datatype/timestamp.h"
+#include "fmgr.h"
 }
 
 #include <optional>
@@ -55,6 +56,10 @@ struct EnqueueRequest {
   TimestampTz run_after = 0;
   std::string trigger = "manual";
 };
+
+// The options enqueue_run and enqueue_runs share, from their arguments 2-5
+// (actor_id, priority, run_after, trigger), checked; `source` is left unset.
+EnqueueRequest enqueue_request_from_args(FunctionCallInfo fcinfo);
 
 // The source's queued run, new or existing, as a composite Datum in the
 // caller's memory context.
