@@ -16,20 +16,22 @@
 #    scheduler prunes the backlog; how long the prune took, and the longest
 #    transaction of the scheduler seen by a poller (every ~10 ms).
 #
-# Usage: bench/soak.sh [--minutes N] [--sample SECONDS] [--retention INTERVAL]
+# Usage: bench/soak.sh [--minutes N] [--baseline-minutes N] [--sample SECONDS] [--retention INTERVAL]
 #          [--workers N] [--producers N] [--sources N] [--backlog ROWS]
 #          [--backlog-seconds N] [--skip-soak] [--skip-backlog]
-# Defaults: 25 minutes per soak, samples every 60 s, retention '1 minute',
+# Defaults: 25 minutes per soak (--baseline-minutes: the one without
+# retention, default the same; its growth shows within minutes), samples every 60 s, retention '1 minute',
 # 8 workers, 2 producers, 20000 sources, 1000000 backlog rows, 60 s.
 # MF_PG_BINDIR names the server (default: this tree's build/pgroot, else
 # pg_config's).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-MINUTES=25 SAMPLE=60 RETENTION='1 minute' WORKERS=8 PRODUCERS=2 SOURCES=20000
+MINUTES=25 BASELINE_MINUTES= SAMPLE=60 RETENTION='1 minute' WORKERS=8 PRODUCERS=2 SOURCES=20000
 BACKLOG=1000000 BACKLOG_SECONDS=60 SKIP_SOAK=0 SKIP_BACKLOG=0
 while (($#)); do
   case $1 in
     --minutes) MINUTES=$2; shift 2 ;;
+    --baseline-minutes) BASELINE_MINUTES=$2; shift 2 ;;
     --sample) SAMPLE=$2; shift 2 ;;
     --retention) RETENTION=$2; shift 2 ;;
     --workers) WORKERS=$2; shift 2 ;;
@@ -103,14 +105,14 @@ latency_window() {
           printf "%d %.2f %.2f\n", NR, v[i50], v[i99] }'
 }
 
-# soak LABEL RETENTION: one soak run, a table of samples, the ratios.
+# soak LABEL RETENTION MINUTES: one soak run, a table of samples, the ratios.
 soak() {
-  local label=$1 retention=$2 seconds=$((MINUTES * 60)) logs=$work/logs.$1
+  local label=$1 retention=$2 minutes=$3 seconds=$(($3 * 60)) logs=$work/logs.$1
   mkdir -p "$logs"; [[ $EUID -eq 0 ]] && chown postgres: "$logs"
   fresh_database
   set_retention "$retention"
   echo
-  echo "soak: $label (run_retention = '$retention'), $WORKERS workers, $PRODUCERS producers, $MINUTES min"
+  echo "soak: $label (run_retention = '$retention'), $WORKERS workers, $PRODUCERS producers, $minutes min"
   printf '%6s %8s %8s %9s %9s %9s %9s %8s %8s\n' sample heap_MB index_MB live dead finished cycles p50_ms p99_ms
   (cd "$logs" && pgbench -n -M prepared -T "$seconds" -c "$PRODUCERS" -j "$PRODUCERS" -f "$work/producer.sql" \
      "$db" >"$logs/producers.out" 2>&1) &
@@ -201,7 +203,7 @@ backlog() {
 
 echo "megaforce soak on $(nproc) cores; server: ${MF_PG_BINDIR:-$(pg_config --bindir)}"
 if ((!SKIP_SOAK)); then
-  soak retention "$RETENTION"
-  soak no-retention 0
+  soak retention "$RETENTION" "$MINUTES"
+  soak no-retention 0 "${BASELINE_MINUTES:-$MINUTES}"
 fi
 ((SKIP_BACKLOG)) || backlog
