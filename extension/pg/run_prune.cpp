@@ -145,9 +145,10 @@ namespace megaforce::pg {
 
 void prune_forget() { g_watermarks_since = 0; }
 
-int64 prune_batch(int32 max_rows, bool* more) {
+int64 prune_batch(int32 max_rows, bool* more, bool* far_behind) {
   return guarded_call([&]() -> int64 {
     *more = false;
+    *far_behind = false;
     TimestampTz now = GetCurrentTransactionStartTimestamp();
     if (g_watermarks_since == 0 || now - g_watermarks_since > kWatermarkLifetimeUsec) {
       std::fill(std::begin(g_watermark), std::end(g_watermark), DT_NOBEGIN);
@@ -187,6 +188,7 @@ int64 prune_batch(int32 max_rows, bool* more) {
         size_t taken = std::min(candidates.size(), static_cast<size_t>(max_rows));
         if (candidates.size() > taken) *more = true;
         int64 gone = delete_oldest(candidates, cutoff, max_rows);  // sorts, keeps the taken
+        if (gone > 0 && cutoff - candidates.front().finished_at > c.retention_usec) *far_behind = true;
         // The candidates taken are gone too (when all went, below): the next
         // read starts at the last of them; a status that held fewer than
         // asked for, and all taken, starts at the cutoff (less the slack).

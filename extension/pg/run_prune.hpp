@@ -12,9 +12,11 @@ namespace megaforce::pg {
 // megaforce.run_retention, failed runs older than
 // megaforce.failed_run_retention (0: kept), at most max_rows of each,
 // oldest first, referenced runs kept. Returns how many went; *more says
-// whether a class had more to prune than this batch took. Errors are
-// reported with ereport (callable from the worker's PG_TRY).
-int64 prune_batch(int32 max_rows, bool* more);
+// whether a class had more to prune than this batch took; *far_behind
+// whether a run it deleted had finished more than one retention period
+// before its cutoff (pruning is falling behind the runs that finish). Errors
+// are reported with ereport (callable from the worker's PG_TRY).
+int64 prune_batch(int32 max_rows, bool* more, bool* far_behind);
 
 // Forgets where earlier batches found only kept runs (see run_prune.cpp):
 // the next batch reads each status from its oldest run again.
