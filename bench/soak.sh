@@ -124,8 +124,11 @@ soak() {
   local n=0 from to
   : >"$logs/samples"
   while ((n * SAMPLE < seconds)); do
-    sleep "$SAMPLE"
     n=$((n + 1))
+    # On the minute of the load, not SAMPLE after the last sample: reading
+    # the sizes takes seconds on a busy server, and samples that drift past
+    # the end of the load would read a queue that is no longer worked.
+    sleep "$(( start + n * SAMPLE - $(date +%s) > 0 ? start + n * SAMPLE - $(date +%s) : 0 ))"
     from=$((start + (n - 1) * SAMPLE)); to=$((start + n * SAMPLE))
     local s l
     s=$(sizes); l=$(latency_window "$logs" "$from" "$to")
