@@ -50,23 +50,27 @@ peak_kb() {
   q -c "$1" >/dev/null
   q -c "SELECT $2" -c "SELECT pg_catalog.current_setting('mf_test.peak')::bigint / 1024" | tail -1
 }
+# check NAME KIND SETUP CALL DONE: DONE (SQL) counts the items CALL handled.
 check() {
-  local name=$1 kind=$2 setup=$3 call=$4 p_small p_big
+  local name=$1 kind=$2 setup=$3 call=$4 done=$5 p_small p_big
   sources "$small" "$kind"; p_small=$(peak_kb "$setup" "$call")
   sources "$big" "$kind"; p_big=$(peak_kb "$setup" "$call")
-  is "$(q -c "SELECT count(*) FROM megaforce.runs")" "$big" "$name: the call handled all $big items"
+  is "$(q -c "SELECT $done")" "$big" "$name: the call handled all $big items"
   (( p_big - p_small < limit_kb ))
   ok $? "$name: peak memory $p_small kB over $small items, $p_big kB over $big (limit +$limit_kb kB)"
 }
 
 check enqueue_due_runs due \
   "UPDATE megaforce.input_sources SET next_run_at = now() - interval '1 hour'" \
-  "megaforce.enqueue_due_runs()"
+  "megaforce.enqueue_due_runs()" \
+  "count(*) FROM megaforce.runs WHERE trigger = 'schedule'"
 check reap_expired_runs leased \
   "INSERT INTO megaforce.runs (input_source_id) SELECT id FROM megaforce.input_sources;
    UPDATE megaforce.runs SET status = 'running', claimed_by = 'gone', lease_expires_at = now() - interval '1 hour'" \
-  "megaforce.reap_expired_runs()"
+  "megaforce.reap_expired_runs()" \
+  "count(*) FROM megaforce.runs WHERE status = 'queued'"
 check enqueue_runs manual "SELECT 1" \
-  "count(*) FROM megaforce.enqueue_runs(ARRAY(SELECT id FROM megaforce.input_sources))"
+  "count(*) FROM megaforce.enqueue_runs(ARRAY(SELECT id FROM megaforce.input_sources))" \
+  "count(*) FROM megaforce.runs"
 psql -X -q -d postgres -c "DROP DATABASE $db"
 done_testing

@@ -104,7 +104,7 @@ holder=$!
 sleep 0.5
 reload "megaforce.run_retention = '30 days'"
 wait_for 10 "SELECT count(*) = 2 FROM megaforce.runs WHERE status = 'succeeded' AND finished_at < now() - interval '30 days'"
-ok $? "with run_retention 30 days, the 2,500 expired succeeded runs go within ticks (batches of 500)"
+ok $? "with run_retention 30 days, the 2,500 expired succeeded runs go within ticks (batches of 100)"
 is "$(q -c "SELECT string_agg(right(id::text, 1), ',' ORDER BY id) FROM megaforce.runs
             WHERE status = 'succeeded' AND finished_at < now() - interval '30 days'")" "b,d" \
   "the run a worker holds is skipped (not waited for); the run a document references stays"

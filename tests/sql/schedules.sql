@@ -80,5 +80,39 @@ SELECT is((SELECT count(*)::int FROM megaforce.runs WHERE input_source_id = '300
   'the queued run absorbs the next fire (one queued run per source)');
 SELECT throws_ok($$SELECT megaforce.enqueue_due_runs(NULL)$$, '22023', NULL, 'enqueue_due_runs: a null time');
 
+-- A source that fails is logged and skipped, the others go on; the failed
+-- source's subtransaction, with the nested SPI connection its item ran in,
+-- is rolled back: by a C++ error (a schedule that no longer parses, as a
+-- restore may bring one) and by a PostgreSQL error (a trigger refusing the
+-- run). The same transaction then goes on calling it.
+DELETE FROM megaforce.runs;
+DELETE FROM megaforce.input_sources WHERE trigger = 'schedule';
+INSERT INTO megaforce.input_sources (id, owner_id, name, kind, trigger, schedule, next_run_at) VALUES
+  ('30000000-0000-0000-0000-0000000000c1', :owner, 'Good 1', 'url', 'schedule', '*/10 * * * *', now() - interval '25 minutes'),
+  ('30000000-0000-0000-0000-0000000000c2', :owner, 'Bad schedule', 'url', 'schedule', '*/10 * * * *', now() - interval '20 minutes'),
+  ('30000000-0000-0000-0000-0000000000c3', :owner, 'Refused', 'url', 'schedule', '*/10 * * * *', now() - interval '15 minutes'),
+  ('30000000-0000-0000-0000-0000000000c4', :owner, 'Good 2', 'url', 'schedule', '*/10 * * * *', now() - interval '10 minutes');
+SET LOCAL session_replication_role = replica;
+UPDATE megaforce.input_sources SET schedule = '99 * * * *' WHERE id = '30000000-0000-0000-0000-0000000000c2';
+SET LOCAL session_replication_role = origin;
+CREATE FUNCTION public.mf_test_refuse_run() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.input_source_id = '30000000-0000-0000-0000-0000000000c3' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER mf_test_refuse_run BEFORE INSERT ON megaforce.runs
+  FOR EACH ROW EXECUTE FUNCTION public.mf_test_refuse_run();
+SET LOCAL client_min_messages = error;  -- the two WARNINGs naming the failed sources
+SELECT is(megaforce.enqueue_due_runs(), 2, 'a failing source (C++ error, PostgreSQL error) is skipped, the others handled');
+SELECT results_eq($$SELECT input_source_id FROM megaforce.runs ORDER BY input_source_id$$,
+  $$VALUES ('30000000-0000-0000-0000-0000000000c1'::uuid), ('30000000-0000-0000-0000-0000000000c4'::uuid)$$,
+  'runs only for the sources that did not fail');
+SELECT results_eq($$SELECT id FROM megaforce.input_sources WHERE trigger = 'schedule' AND next_run_at <= now() ORDER BY id$$,
+  $$VALUES ('30000000-0000-0000-0000-0000000000c2'::uuid), ('30000000-0000-0000-0000-0000000000c3'::uuid)$$,
+  'the failed sources did not advance');
+DROP TRIGGER mf_test_refuse_run ON megaforce.runs;
+SELECT is(megaforce.enqueue_due_runs(), 1, 'the same transaction goes on: the refused source fires once the refusal is gone');
+RESET client_min_messages;
+
 SELECT * FROM finish();
 ROLLBACK;
