@@ -11,18 +11,13 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 source "$here/tests/lib/tap.sh"
+source "$here/tests/lib/selftest_db.sh"
 small=500 big=4000
 limit_kb=${MF_BATCH_PEAK_LIMIT_KB:-4096}
-selftest_lib=$(realpath "${MF_BUILD_DIR:-$here/build}/megaforce_selftest.so")
 db=mf_batch_memory
 q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
-  -c "ALTER DATABASE $db SET megaforce.notify = off"
-q -v selftest_lib="$selftest_lib" <<SQL
-CREATE EXTENSION megaforce;
-\\i $here/tests/pg/boundary_selftest.sql
-INSERT INTO megaforce.users (id, email, role) VALUES
-  ('10000000-0000-0000-0000-000000000001', 'owner@example.com', 'editor');
+mf_selftest_db "$db"
+q <<SQL
 -- The highest context total seen by any row written to runs in this session.
 CREATE FUNCTION public.sample_memory() RETURNS trigger LANGUAGE plpgsql AS \$\$
 BEGIN

@@ -19,22 +19,17 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 source "$here/tests/lib/tap.sh"
+source "$here/tests/lib/selftest_db.sh"
 batch=${MF_CANCEL_BATCH:-4000}
 cancels=${MF_CANCELS:-20}
 heap_limit=${MF_CANCEL_HEAP_LIMIT_KB:-2048}
-selftest_lib=$(realpath "${MF_BUILD_DIR:-$here/build}/megaforce_selftest.so")
 warm=5
 db=${MF_CANCEL_DB:-mf_cancel_sweeps}
 q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
-  -c "ALTER DATABASE $db SET megaforce.notify = off"
+mf_selftest_db "$db"
 # Heap-owning strings in every element: a zone name too long for the small
 # string buffer, a note per expired run.
-q -v selftest_lib="$selftest_lib" <<SQL
-CREATE EXTENSION megaforce;
-\\i $here/tests/pg/boundary_selftest.sql
-INSERT INTO megaforce.users (id, email, role) VALUES
-  ('10000000-0000-0000-0000-000000000001', 'owner@example.com', 'editor');
+q <<SQL
 INSERT INTO megaforce.input_sources (owner_id, name, kind, trigger, schedule, timezone)
 SELECT '10000000-0000-0000-0000-000000000001', 'due ' || n, 'rss', 'schedule', '*/5 * * * *',
        'America/Argentina/Buenos_Aires'
