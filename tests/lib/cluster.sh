@@ -56,3 +56,14 @@ mf_cluster_env() {
   export PGHOST=$1 PGPORT=${MF_TEST_PORT:-5432} PGUSER=postgres PGDATABASE=postgres
   unset PGPASSWORD PGSERVICE PGSSLMODE
 }
+
+# wait_for SECONDS SQL: polls every 0.1 s, for at most SECONDS, until SQL
+# returns t through the caller's q (a psql on the test's database).
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  while ((SECONDS < deadline)); do
+    [[ $(q -c "$2" 2>/dev/null) == t ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}

@@ -15,15 +15,6 @@ mf_cluster_start "$dir" "shared_preload_libraries = 'megaforce'" "megaforce.data
   "megaforce.tick_interval = '1h'"
 mf_cluster_env "$dir"
 q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d mf_sched "$@"; }
-# wait_for SECONDS SQL: polls until SQL returns t.
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  while ((SECONDS < deadline)); do
-    [[ $(q -c "$2" 2>/dev/null) == t ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 worker_pid() { q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'megaforce scheduler' AND datname = 'mf_sched'"; }
 
 psql -X -q -d postgres -c "CREATE DATABASE mf_sched"
