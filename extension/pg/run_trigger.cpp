@@ -43,6 +43,7 @@ extern "C" {
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 #include "pg/row_trigger.hpp"
+#include "pg/strong_random.hpp"
 
 namespace rs = megaforce::runs;
 using megaforce::Error;
@@ -60,8 +61,7 @@ mpg::KeptPlan g_source{"SELECT is_active, max_attempts FROM megaforce.input_sour
 
 Uuid fresh_token() {
   Uuid token{};
-  if (!pg_strong_random(token.data(), token.size()))
-    throw Error(sqlstate::kInternalError, "could not generate a random lease token");
+  mpg::strong_random(token.data(), token.size());
   token[6] = (token[6] & 0x0f) | 0x40;  // version 4
   token[8] = (token[8] & 0x3f) | 0x80;  // RFC 4122 variant
   return token;

@@ -3,15 +3,19 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/plancache.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 #include "storage/bufmgr.h"
 }
 
+#include <cstdint>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -32,7 +36,18 @@ namespace {
 // makes the plan again when one has at least doubled or halved: a table that
 // grows from empty to N blocks costs about log2(N) re-plans in all, and a
 // plan always fits its tables within a factor of two. Reading a size is one
-// lseek per table (the lock is the one the execution takes anyway).
+// lseek per table (the lock is the one the execution takes anyway). On the
+// hot path the lseeks and relation opens of every call cost 3 % of a
+// claim+complete cycle, so a plan reads them only in a transaction that
+// started kSizeCheckIntervalUsec or more after its last reading, or after
+// kSizeCheckExecutions executions (a batch call in one transaction). A plan
+// can thus be stale for that long after a table changed size, which costs
+// the key lookups nothing, and the scanning statements walk their index
+// whatever their plan was made for (PlanShape::kIndexPaths). The clock is
+// the transaction's start, which costs no system call.
+constexpr int64 kSizeCheckIntervalUsec = 10 * 1000;
+constexpr int kSizeCheckExecutions = 100;
+
 bool size_changed_a_lot(BlockNumber planned, BlockNumber now) {
   BlockNumber small = planned < now ? planned : now, big = planned < now ? now : planned;
   return big >= 2 * small + 2;
@@ -89,43 +104,86 @@ SPIPlanPtr prepared(KeptPlan& plan) {
   return plan.plan;
 }
 
+// Whether executing `prepared_plan` now runs the generic plan it has, as
+// GetCachedPlan() would find it: valid, made under the current search_path.
+// (An invalidation that arrives after this check makes the plan again during
+// the execution anyway: note_planned_sizes() then sends it back.)
+bool source_is_current(CachedPlanSource* source) {
+  if (!source->is_valid || source->gplan == nullptr || !source->gplan->is_valid) return false;
+  return source->search_path == nullptr || OverrideSearchPathMatchesCurrent(source->search_path);
+}
+
+bool generic_plan_is_current(SPIPlanPtr prepared_plan) {
+  ListCell* cell;
+  foreach (cell, SPI_plan_get_plan_sources(prepared_plan)) {
+    if (!source_is_current(static_cast<CachedPlanSource*>(lfirst(cell)))) return false;
+  }
+  return true;
+}
+
+void invalidate_generic_plan(SPIPlanPtr prepared_plan) {
+  // As an invalidation of a table would (PlanCacheRelCallback): the plan
+  // cache makes the generic plan again on the next execution. An execution
+  // of the old plan still running further up the stack keeps its reference.
+  ListCell* cell;
+  foreach (cell, SPI_plan_get_plan_sources(prepared_plan)) {
+    auto* source = static_cast<CachedPlanSource*>(lfirst(cell));
+    if (source->gplan != nullptr) source->gplan->is_valid = false;
+  }
+}
+
 // The plan to execute now: `plan`'s kept plan, made again when a table it
-// reads changed size a lot since it was planned. `sizes` receives the current
-// sizes, for planned() after the execution. Call inside pg_call.
+// reads changed size a lot since it was planned (sizes are read into `sizes`
+// as often as the rule above says; sizes.count < 0: not read). Returns
+// whether the execution will make the plan (so it needs the planner settings
+// of its shape). Call inside pg_call.
 struct Sizes {
-  int count = 0;
+  int count = -1;
   Oid oids[KeptPlan::kMaxTables];
   BlockNumber blocks[KeptPlan::kMaxTables];
 };
 
-SPIPlanPtr fitting_plan(KeptPlan& plan, Sizes& sizes) {
+bool fitting_plan(KeptPlan& plan, Sizes& sizes) {
   prepared(plan);
+  // Invalidations that arrived since the last lock this transaction took
+  // (an ANALYZE, a DDL): the plan cache would see them only once it locks.
+  AcceptInvalidationMessages();
+  bool current = generic_plan_is_current(plan.plan);
+  if (!current || plan.planned_generation != plan_generation(plan.plan)) return true;
+  TimestampTz transaction_start = GetCurrentTransactionStartTimestamp();
+  if (transaction_start - plan.sizes_checked_at < kSizeCheckIntervalUsec &&
+      ++plan.executions_unchecked < kSizeCheckExecutions)
+    return false;
+  plan.sizes_checked_at = transaction_start;
+  plan.executions_unchecked = 0;
   sizes.count = current_sizes(plan.plan, sizes.oids, sizes.blocks);
-  if (plan.planned_generation < 0 || plan.planned_generation != plan_generation(plan.plan)) return plan.plan;
   for (int i = 0; i < sizes.count && i < plan.tables; ++i) {
     if (sizes.oids[i] == plan.table_oids[i] && !size_changed_a_lot(plan.table_blocks[i], sizes.blocks[i]))
       continue;
     elog(DEBUG1, "megaforce: planning again (%s: %u blocks, planned for %u): %s", get_rel_name(sizes.oids[i]),
          sizes.blocks[i], plan.table_blocks[i], plan.sql);
-    // As an invalidation of the table would (PlanCacheRelCallback): the plan
-    // cache makes the generic plan again on this execution. An execution of
-    // the old plan still running further up the stack keeps its reference.
-    ListCell* cell;
-    foreach (cell, SPI_plan_get_plan_sources(plan.plan)) {
-      auto* source = static_cast<CachedPlanSource*>(lfirst(cell));
-      if (source->gplan != nullptr) source->gplan->is_valid = false;
-    }
-    break;
+    invalidate_generic_plan(plan.plan);
+    return true;
   }
-  return plan.plan;
+  return false;
 }
 
-// After an execution: when the plan cache made the generic plan during it
-// (first use, or after an invalidation), it was made for `sizes`.
-void note_planned_sizes(KeptPlan& plan, const Sizes& sizes) {
+// After an execution: when the plan cache made the generic plan during it,
+// it was made for the current sizes, and under the planner settings of the
+// plan's shape if `shaped`. A plan made without them (an invalidation came in
+// between the check and the execution) is sent back to be made again, with
+// them, on the next execution.
+void note_planned_sizes(KeptPlan& plan, Sizes& sizes, bool shaped) {
   int generation = plan_generation(plan.plan);
   if (generation == plan.planned_generation) return;
+  if (!shaped) {
+    invalidate_generic_plan(plan.plan);
+    return;
+  }
+  if (sizes.count < 0) sizes.count = current_sizes(plan.plan, sizes.oids, sizes.blocks);
   plan.planned_generation = generation;
+  plan.sizes_checked_at = GetCurrentTransactionStartTimestamp();
+  plan.executions_unchecked = 0;
   plan.tables = sizes.count;
   for (int i = 0; i < sizes.count; ++i) {
     plan.table_oids[i] = sizes.oids[i];
@@ -133,11 +191,13 @@ void note_planned_sizes(KeptPlan& plan, const Sizes& sizes) {
   }
 }
 
-// Runs `run` with the planner settings of `shape` (the plan cache may make
-// the generic plan during any execution, after an invalidation too). Call
-// inside pg_call.
+// Runs `run`, with the planner settings of `shape` when `plans` (the
+// execution will make the generic plan). Planner settings matter only while
+// a plan is made, and setting and resetting them costs two GUC passes per
+// call. Call inside pg_call.
 template <typename Run>
-auto with_shape(PlanShape shape, Run&& run) {
+auto with_shape(PlanShape shape, bool plans, Run&& run) {
+  if (!plans) return run();
   int level = enter_plan_shape(shape);
   auto result = run();
   leave_plan_shape(level);
@@ -166,14 +226,14 @@ void leave_plan_shape(int level) {
 uint64 execute(KeptPlan& plan, const Datum* values, const char* nulls, bool read_only, long limit) {
   return pg_call([&]() -> uint64 {
     Sizes sizes;
-    SPIPlanPtr fitting = fitting_plan(plan, sizes);
-    int rc = with_shape(plan.shape, [&] {
-      return SPI_execute_plan(fitting, const_cast<Datum*>(values), nulls, read_only, limit);
+    bool plans = fitting_plan(plan, sizes);
+    int rc = with_shape(plan.shape, plans, [&] {
+      return SPI_execute_plan(plan.plan, const_cast<Datum*>(values), nulls, read_only, limit);
     });
     if (rc < 0)
       elog(ERROR, "megaforce: SPI_execute_plan failed (%s) for: %s", SPI_result_code_string(rc),
            plan.sql);
-    note_planned_sizes(plan, sizes);
+    note_planned_sizes(plan, sizes, plans);
     return SPI_processed;
   });
 }
@@ -181,11 +241,11 @@ uint64 execute(KeptPlan& plan, const Datum* values, const char* nulls, bool read
 Portal open_cursor(KeptPlan& plan, const Datum* values, const char* nulls, bool read_only) {
   return pg_call([&] {
     Sizes sizes;
-    SPIPlanPtr fitting = fitting_plan(plan, sizes);
-    Portal portal = with_shape(plan.shape, [&] {
-      return SPI_cursor_open(nullptr, fitting, const_cast<Datum*>(values), nulls, read_only);
+    bool plans = fitting_plan(plan, sizes);
+    Portal portal = with_shape(plan.shape, plans, [&] {
+      return SPI_cursor_open(nullptr, plan.plan, const_cast<Datum*>(values), nulls, read_only);
     });
-    note_planned_sizes(plan, sizes);
+    note_planned_sizes(plan, sizes, plans);
     return portal;
   });
 }
@@ -209,7 +269,22 @@ Datum first_result_column() {
 }
 
 int column_number(TupleDesc desc, const char* name) {
+  // The row triggers ask for a dozen columns by name on every row, always
+  // with the same string literals: remember where each name was found last
+  // (by the literal's address), and trust it only when that attribute of
+  // `desc` still has this name, which makes any descriptor safe to ask.
+  struct Found {
+    const char* name;
+    int number;
+  };
+  static Found found[64];
+  Found& slot = found[(reinterpret_cast<std::uintptr_t>(name) >> 3) % 64];
+  if (slot.name == name && slot.number > 0 && slot.number <= desc->natts) {
+    Form_pg_attribute attribute = TupleDescAttr(desc, slot.number - 1);
+    if (!attribute->attisdropped && std::strcmp(NameStr(attribute->attname), name) == 0) return slot.number;
+  }
   int number = SPI_fnumber(desc, name);
+  if (number > 0) slot = {name, number};
   if (number <= 0)
     throw Error(sqlstate::kInternalError, std::string("megaforce: no column \"") + name + "\"");
   return number;

@@ -8,6 +8,7 @@ extern "C" {
 #include "postgres.h"
 #include "executor/spi.h"
 #include "storage/block.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 }
 
@@ -38,6 +39,10 @@ struct KeptPlan {
   // The tables the plan reads and their sizes in blocks when its current
   // generic plan was made (planned_generation: CachedPlanSource.generation).
   int planned_generation = -1;
+  // When the sizes were last compared (the start of that transaction), and
+  // executions since.
+  TimestampTz sizes_checked_at = 0;
+  int executions_unchecked = 0;
   int tables = 0;
   Oid table_oids[kMaxTables] = {};
   BlockNumber table_blocks[kMaxTables] = {};

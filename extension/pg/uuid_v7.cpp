@@ -1,7 +1,7 @@
 // uuid_v7() (SPEC §4, release 1.2): time-ordered keys for every uuid primary
 // key the extension generates. The layout and the per-backend monotonic
 // counter are plain C++ (core/uuid_v7); this file adds the clock and the
-// randomness. Lease tokens stay random (gen_random_uuid): they authorize.
+// randomness (pg/strong_random). Lease tokens stay fully random: they authorize.
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
@@ -16,6 +16,7 @@ extern "C" {
 #include "core/uuid_v7.hpp"
 #include "pg/boundary.hpp"
 #include "pg/spi.hpp"
+#include "pg/strong_random.hpp"
 
 namespace {
 
@@ -35,7 +36,6 @@ std::uint64_t unix_ms_now() {
 // uuid_v7() returns uuid
 MF_FUNCTION(megaforce_uuid_v7) {
   std::array<std::uint8_t, 10> random{};
-  if (!pg_strong_random(random.data(), random.size()))
-    throw megaforce::Error(megaforce::sqlstate::kInternalError, "could not generate random bits for uuid_v7()");
+  megaforce::pg::strong_random(random.data(), random.size());
   return megaforce::pg::uuid_datum(g_generator.next(unix_ms_now(), random));
 }
