@@ -27,10 +27,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 source "$here/lib-queue.sh"
-# Deep enough that 8 clients claiming 10 at a time (13k jobs/s on the floor,
-# CPU-bound, 2 cores) do not empty a queue within a timed run.
+# Deep enough that the floor claiming 10 and completing them in one
+# statement (up to 25k jobs/s on 2 cores, CPU-bound) does not empty its
+# queue within a timed run; megaforce's queue is bounded by SOURCES (one
+# queued run per source), which its rate stays far below.
 SOURCES=${SOURCES:-150000}
-DEPTH=${DEPTH:-120000}
+DEPTH=${DEPTH:-250000}
 FINISHED_RUNS=${FINISHED_RUNS:-1000000}
 MEMORY_CYCLES=${MEMORY_CYCLES:-100000}
 
