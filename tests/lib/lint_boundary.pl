@@ -169,7 +169,7 @@ sub functions {
   # shape at any indentation, innermost wins.
   while ($text =~ /^[ \t]+(?!return|if|for|while|switch|else|do|case|constexpr)[^;{}()\n=]*?\b([A-Za-z_]\w*)\s*\([^;{}]*?\)\s*(?:const\s*)?(?:noexcept\s*)?(?:->\s*[\w:<>()]+\s*)?\{/gm) {
     my $name = $1;
-    next if $name =~ /^(?:if|for|while|switch|catch|constexpr|PG_TRY|PG_CATCH)$/;
+    next if $name =~ /^(?:if|for|foreach|while|switch|catch|constexpr|PG_TRY|PG_CATCH)$/;
     my $open = pos($text) - 1;
     push @out, [$name, $open, closing($text, $open + 1, '{', '}')];
     pos($text) = $open + 1;
