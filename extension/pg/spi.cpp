@@ -5,6 +5,8 @@ extern "C" {
 #include "access/relation.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -13,6 +15,7 @@ extern "C" {
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 #include "storage/bufmgr.h"
+#include "storage/lmgr.h"
 }
 
 #include <cstdint>
@@ -40,7 +43,8 @@ namespace {
 // hot path the lseeks and relation opens of every call cost 3 % of a
 // claim+complete cycle, so a plan reads them only in a transaction that
 // started kSizeCheckIntervalUsec or more after its last reading, or after
-// kSizeCheckExecutions executions (a batch call in one transaction). A plan
+// kSizeCheckExecutions executions without one (a batch call in one
+// transaction, or calls in transactions less than that apart). A plan
 // can thus be stale for that long after a table changed size, which costs
 // the key lookups nothing, and the scanning statements walk their index
 // whatever their plan was made for (PlanShape::kIndexPaths). The clock is
@@ -106,8 +110,8 @@ SPIPlanPtr prepared(KeptPlan& plan) {
 
 // Whether executing `prepared_plan` now runs the generic plan it has, as
 // GetCachedPlan() would find it: valid, made under the current search_path.
-// (An invalidation that arrives after this check makes the plan again during
-// the execution anyway: note_planned_sizes() then sends it back.)
+// Call after lock_generic_plan(): the invalidations the locks let in are then
+// already marked.
 bool source_is_current(CachedPlanSource* source) {
   if (!source->is_valid || source->gplan == nullptr || !source->gplan->is_valid) return false;
   return source->search_path == nullptr || OverrideSearchPathMatchesCurrent(source->search_path);
@@ -119,6 +123,34 @@ bool generic_plan_is_current(SPIPlanPtr prepared_plan) {
     if (!source_is_current(static_cast<CachedPlanSource*>(lfirst(cell)))) return false;
   }
   return true;
+}
+
+// Takes the locks the execution of the current generic plan takes
+// (AcquireExecutorLocks in plancache.c; the plan's range table holds the
+// relations of the query too, in the same modes). The first lock of a
+// relation in a transaction accepts the invalidations that arrived, so once
+// these are held the execution lets in no new ones: an invalidation that
+// comes while this backend waits for a lock (another session's DDL on the
+// table) is seen here, before the decision whether the execution makes the
+// plan, not in the middle of the execution. The execution would take the
+// same locks, and they are kept to the end of the transaction as its are.
+// Call inside pg_call.
+void lock_generic_plan(SPIPlanPtr prepared_plan) {
+  ListCell* source_cell;
+  foreach (source_cell, SPI_plan_get_plan_sources(prepared_plan)) {
+    const CachedPlan* generic = static_cast<CachedPlanSource*>(lfirst(source_cell))->gplan;
+    if (generic == nullptr || !generic->is_valid) continue;
+    ListCell* statement_cell;
+    foreach (statement_cell, generic->stmt_list) {
+      auto* statement = static_cast<PlannedStmt*>(lfirst(statement_cell));
+      if (statement->commandType == CMD_UTILITY) continue;
+      ListCell* entry_cell;
+      foreach (entry_cell, statement->rtable) {
+        auto* entry = static_cast<RangeTblEntry*>(lfirst(entry_cell));
+        if (entry->rtekind == RTE_RELATION) LockRelationOid(entry->relid, entry->rellockmode);
+      }
+    }
+  }
 }
 
 void invalidate_generic_plan(SPIPlanPtr prepared_plan) {
@@ -133,10 +165,10 @@ void invalidate_generic_plan(SPIPlanPtr prepared_plan) {
 }
 
 // The plan to execute now: `plan`'s kept plan, made again when a table it
-// reads changed size a lot since it was planned (sizes are read into `sizes`
-// as often as the rule above says; sizes.count < 0: not read). Returns
-// whether the execution will make the plan (so it needs the planner settings
-// of its shape). Call inside pg_call.
+// reads changed size a lot since it was planned (sizes are compared as often
+// as the rule above says). Returns whether the execution will make the plan
+// (so it needs the planner settings of its shape); `sizes` then holds the
+// sizes it is made for (sizes.count < 0: not read). Call inside pg_call.
 struct Sizes {
   int count = -1;
   Oid oids[KeptPlan::kMaxTables];
@@ -145,18 +177,24 @@ struct Sizes {
 
 bool fitting_plan(KeptPlan& plan, Sizes& sizes) {
   prepared(plan);
-  // Invalidations that arrived since the last lock this transaction took
-  // (an ANALYZE, a DDL): the plan cache would see them only once it locks.
-  AcceptInvalidationMessages();
-  bool current = generic_plan_is_current(plan.plan);
-  if (!current || plan.planned_generation != plan_generation(plan.plan)) return true;
   TimestampTz transaction_start = GetCurrentTransactionStartTimestamp();
-  if (transaction_start - plan.sizes_checked_at < kSizeCheckIntervalUsec &&
-      ++plan.executions_unchecked < kSizeCheckExecutions)
-    return false;
+  bool compare_sizes = transaction_start - plan.sizes_checked_at >= kSizeCheckIntervalUsec ||
+                       ++plan.executions_unchecked >= kSizeCheckExecutions;
+  // Every lock first (reading a size locks the table too), then the decision.
+  if (compare_sizes) sizes.count = current_sizes(plan.plan, sizes.oids, sizes.blocks);
+  lock_generic_plan(plan.plan);
+  // Invalidations that arrived although every lock was held already (an
+  // ANALYZE): the plan cache would see them only at a later lock.
+  AcceptInvalidationMessages();
+  // A generation not noted yet: made by an execution that failed after it
+  // made the plan; this one runs under the settings and notes it.
+  if (!generic_plan_is_current(plan.plan) || plan.planned_generation != plan_generation(plan.plan)) {
+    if (sizes.count < 0) sizes.count = current_sizes(plan.plan, sizes.oids, sizes.blocks);
+    return true;
+  }
+  if (!compare_sizes) return false;
   plan.sizes_checked_at = transaction_start;
   plan.executions_unchecked = 0;
-  sizes.count = current_sizes(plan.plan, sizes.oids, sizes.blocks);
   for (int i = 0; i < sizes.count && i < plan.tables; ++i) {
     if (sizes.oids[i] == plan.table_oids[i] && !size_changed_a_lot(plan.table_blocks[i], sizes.blocks[i]))
       continue;
@@ -169,10 +207,10 @@ bool fitting_plan(KeptPlan& plan, Sizes& sizes) {
 }
 
 // After an execution: when the plan cache made the generic plan during it,
-// it was made for the current sizes, and under the planner settings of the
-// plan's shape if `shaped`. A plan made without them (an invalidation came in
-// between the check and the execution) is sent back to be made again, with
-// them, on the next execution.
+// it was made for `sizes`, under the planner settings of the plan's shape if
+// `shaped`. A plan made without them (for a reason of GetCachedPlan's that
+// fitting_plan does not foresee) is sent back to be made again, with them,
+// on the next execution.
 void note_planned_sizes(KeptPlan& plan, Sizes& sizes, bool shaped) {
   int generation = plan_generation(plan.plan);
   if (generation == plan.planned_generation) return;

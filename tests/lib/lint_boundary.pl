@@ -49,6 +49,7 @@ my %c_frames = (
     fitting_plan => 'called only inside pg_call (execute, open_cursor); holds no C++ objects',
     source_is_current => 'called only inside pg_call (fitting_plan); holds no C++ objects',
     generic_plan_is_current => 'called only inside pg_call (fitting_plan); holds no C++ objects',
+    lock_generic_plan => 'called only inside pg_call (fitting_plan); holds no C++ objects',
     invalidate_generic_plan => 'called only inside pg_call (fitting_plan, note_planned_sizes); holds no C++ objects',
     enter_plan_shape => 'called only inside pg_call; holds no C++ objects',
     leave_plan_shape => 'called only inside pg_call; holds no C++ objects',

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The claim is planned to walk its index whatever the caller's planner
 # settings and whenever its plan is made: on first use, again after an
-# invalidation (another session alters runs), and for a batch too large for a
-# kept plan. The caller here turns index scans off (enable_indexscan = off),
-# so a plan made with the caller's settings would scan runs sequentially and
-# sort; megaforce sets its own (spi.cpp, PlanShape::kIndexPaths) only while
-# a plan is made. The plans are read with auto_explain's nested statements.
+# invalidation (another session alters runs), after waiting for another
+# session's DDL on runs, and for a batch too large for a kept plan. The
+# caller here turns index scans off (enable_indexscan = off), so a plan made
+# with the caller's settings would scan runs sequentially and sort;
+# megaforce sets its own (spi.cpp, PlanShape::kIndexPaths) only for an
+# execution that makes the plan, so each of these must be seen as one. The
+# plans are read with auto_explain's nested statements.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 source "$here/tests/lib/tap.sh"
@@ -23,10 +25,33 @@ SELECT count(megaforce.enqueue_run(id)) FROM megaforce.input_sources;
 ANALYZE megaforce.runs;
 SQL
 
+# Other sessions, for `\! bash $aside ...` inside the claiming session:
+#   ddl: a session takes runs exclusively, alters it (its storage options: the
+#     same value again, which invalidates every plan reading runs) and commits
+#     a second later; returns as soon as that session holds the lock.
+aside=$(mktemp)
+trap 'rm -f "$aside"' EXIT
+cat >"$aside" <<SH
+q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -d $db "\$@"; }
+case \$1 in
+ddl)
+  (q -c "BEGIN" -c "LOCK TABLE megaforce.runs IN ACCESS EXCLUSIVE MODE" \
+     -c "ALTER TABLE megaforce.runs SET (autovacuum_enabled = off)" -c "SELECT pg_sleep(1)" -c "COMMIT" \
+     >/dev/null 2>&1 &)
+  until [[ \$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'relation'
+            AND relation = 'megaforce.runs'::regclass AND mode = 'AccessExclusiveLock' AND granted") == 1 ]]; do
+    sleep 0.05
+  done ;;
+esac
+SH
+
 # One session: claims with the caller's index scans off, the plans of the
-# statements inside printed as notices; between the second and third claim
-# another session alters runs (its storage options: the same value again), which
-# invalidates the kept plan.
+# statements inside printed as notices. Between the second and third claim
+# another session alters runs, which invalidates the kept plan. A claim then
+# waits for another session's ALTER TABLE: the invalidation arrives while it
+# waits for its lock. Its transaction starts right after the claim before,
+# within the 10 ms in which a kept plan does not compare table sizes (unless
+# the machine is slow), so nothing locks runs before the claim's statement.
 log=$(PGOPTIONS="-c client_min_messages=notice" psql -X -q -At -v ON_ERROR_STOP=1 -d $db 2>&1 <<SQL
 LOAD 'auto_explain';
 SET auto_explain.log_min_duration = 0;
@@ -43,25 +68,39 @@ SELECT count(*) FROM megaforce.claim_runs('w2', 2);
 SELECT count(*) FROM megaforce.claim_runs('w3', 2);
 \echo ==> batch of 150
 SELECT count(*) FROM megaforce.claim_runs('w4', 150);
+\echo ==> claim that waited for a DDL of another session
+SELECT count(*) FROM megaforce.claim_runs('w5', 2);
+BEGIN;
+\! bash $aside ddl
+SELECT count(*) FROM megaforce.claim_runs('w6', 2);
+COMMIT;
 SQL
 )
+
 # The plans of the claim statement (UPDATE megaforce.runs r SET status =
-# 'running' ...) that each step printed.
+# 'running' ...) that each step of a log printed.
 claim_plans() {
-  awk -v step="$1" '/^==> / { on = (substr($0, 5) == step); next } on' <<<"$log" |
+  awk -v step="$2" '/^==> / { on = (substr($0, 5) == step); next } on' <<<"$1" |
     awk '/Query Text:/ { keep = /SET status = .running./ } keep'
 }
-for step in "first claim" "second claim" "claim after an invalidation" "batch of 150"; do
-  plans=$(claim_plans "$step")
-  grep -q "Index Scan using runs_claim_order_idx" <<<"$plans"
-  ok $? "$step: the claim walks runs_claim_order_idx" || diag "$plans"
-  ! grep -qE "Seq Scan on runs|Sort Key: r.priority" <<<"$plans"
-  ok $? "$step: the claim neither scans runs sequentially nor sorts its queue"
+check_step() {
+  local plans walks=0 scans=0
+  plans=$(claim_plans "$1" "$2")
+  grep -q "Index Scan using runs_claim_order_idx" <<<"$plans" || walks=1
+  ok $walks "$2: the claim walks runs_claim_order_idx"
+  grep -qE "Seq Scan on runs|Sort Key: r.priority" <<<"$plans" && scans=1
+  ok $scans "$2: the claim neither scans runs sequentially nor sorts its queue"
+  if ((walks || scans)); then sed -n '/Query Text/,$p' <<<"$plans" | head -40 | sed 's/^/#   /'; fi
+}
+for step in "first claim" "second claim" "claim after an invalidation" "batch of 150" \
+  "claim that waited for a DDL of another session"; do
+  check_step "$log" "$step"
 done
-is "$(q -c "SELECT count(*) FROM megaforce.runs WHERE status = 'running'")" 156 "every claim claimed its runs"
+is "$(q -c "SELECT count(*) FROM megaforce.runs WHERE status = 'running'")" 160 "every claim claimed its runs"
 # Without megaforce's settings the same caller's claim would be planned otherwise.
 plan=$(q -c "SET enable_indexscan = off" -c "EXPLAIN SELECT r.id FROM megaforce.runs r WHERE r.status = 'queued'
   ORDER BY r.priority DESC, r.run_after, r.queued_at, r.id LIMIT 2 FOR UPDATE SKIP LOCKED")
 ! grep -q "Index Scan using runs_claim_order_idx" <<<"$plan"
 ok $? "with the caller's settings the claim's query would not walk the index (the test can tell)"
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE $db"
 done_testing
