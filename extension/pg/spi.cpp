@@ -5,6 +5,7 @@ extern "C" {
 #include "access/relation.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "utils/builtins.h"
@@ -13,6 +14,8 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/plancache.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -109,12 +112,23 @@ SPIPlanPtr prepared(KeptPlan& plan) {
 }
 
 // Whether executing `prepared_plan` now runs the generic plan it has, as
-// GetCachedPlan() would find it: valid, made under the current search_path.
+// GetCachedPlan() decides it (plancache.c: RevalidateCachedQuery and
+// CheckCachedPlan): valid, made under the current search_path, for the
+// current role and row_security setting when row-level security shaped the
+// query or the plan depends on the role, and under the current
+// TransactionXmin when the plan is transient (an index it could not use yet).
 // Call after lock_generic_plan(): the invalidations the locks let in are then
 // already marked.
 bool source_is_current(CachedPlanSource* source) {
-  if (!source->is_valid || source->gplan == nullptr || !source->gplan->is_valid) return false;
-  return source->search_path == nullptr || OverrideSearchPathMatchesCurrent(source->search_path);
+  const CachedPlan* generic = source->gplan;
+  if (!source->is_valid || generic == nullptr || !generic->is_valid) return false;
+  if (source->search_path != nullptr && !OverrideSearchPathMatchesCurrent(source->search_path)) return false;
+  if (source->dependsOnRLS && (source->rewriteRoleId != GetUserId() || source->rewriteRowSecurity != row_security))
+    return false;
+  if (generic->dependsOnRole && generic->planRoleId != GetUserId()) return false;
+  if (TransactionIdIsValid(generic->saved_xmin) && !TransactionIdEquals(generic->saved_xmin, TransactionXmin))
+    return false;
+  return true;
 }
 
 bool generic_plan_is_current(SPIPlanPtr prepared_plan) {
