@@ -201,8 +201,12 @@ bool fitting_plan(KeptPlan& plan, Sizes& sizes) {
   // ANALYZE): the plan cache would see them only at a later lock.
   AcceptInvalidationMessages();
   // A generation not noted yet: made by an execution that failed after it
-  // made the plan; this one runs under the settings and notes it.
-  if (!generic_plan_is_current(plan.plan) || plan.planned_generation != plan_generation(plan.plan)) {
+  // made the plan (under the settings: an execution without them makes none).
+  // plan_cache_mode = force_custom_plan: the plan cache makes a custom plan
+  // for every execution with parameters (choose_custom_plan), whatever the
+  // generic plan it keeps.
+  if (!generic_plan_is_current(plan.plan) || plan.planned_generation != plan_generation(plan.plan) ||
+      (plan_cache_mode == PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN && plan.nargs > 0)) {
     if (sizes.count < 0) sizes.count = current_sizes(plan.plan, sizes.oids, sizes.blocks);
     return true;
   }
@@ -222,9 +226,11 @@ bool fitting_plan(KeptPlan& plan, Sizes& sizes) {
 
 // After an execution: when the plan cache made the generic plan during it,
 // it was made for `sizes`, under the planner settings of the plan's shape if
-// `shaped`. A plan made without them (for a reason of GetCachedPlan's that
-// fitting_plan does not foresee) is sent back to be made again, with them,
-// on the next execution.
+// `shaped`. A plan made without them is sent back to be made again, with
+// them, on the next execution: a safety net, for fitting_plan foresees the
+// reasons GetCachedPlan has to make a plan, and once it holds the plan's
+// locks no invalidation comes in before the execution looks at the plan
+// (short of a relation the query locks and its plan does not).
 void note_planned_sizes(KeptPlan& plan, Sizes& sizes, bool shaped) {
   int generation = plan_generation(plan.plan);
   if (generation == plan.planned_generation) return;

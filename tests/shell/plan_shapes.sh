@@ -2,10 +2,10 @@
 # The claim is planned to walk its index whatever the caller's planner
 # settings and whenever its plan is made: on first use, again after an
 # invalidation (another session alters runs), after waiting for another
-# session's DDL on runs, while a new index is unusable for old transactions
-# (a transient plan, made again when the oldest transaction goes), for each
-# role when row-level security makes the plan depend on the role, and for a
-# batch too large for a kept plan. The
+# session's DDL on runs, with plan_cache_mode = force_custom_plan, while a new
+# index is unusable for old transactions (a transient plan, made again when
+# the oldest transaction goes), for each role when row-level security makes
+# the plan depend on the role, and for a batch too large for a kept plan. The
 # caller here turns index scans off (enable_indexscan = off), so a plan made
 # with the caller's settings would scan runs sequentially and sort;
 # megaforce sets its own (spi.cpp, PlanShape::kIndexPaths) only for an
@@ -74,7 +74,8 @@ SH
 
 # One session: claims with the caller's index scans off, the plans of the
 # statements inside printed as notices. Between the second and third claim
-# another session alters runs, which invalidates the kept plan. A claim then
+# another session alters runs, which invalidates the kept plan. After the
+# batch, a claim with plan_cache_mode = force_custom_plan. A claim then
 # waits for another session's ALTER TABLE: the invalidation arrives while it
 # waits for its lock. Its transaction starts right after the claim before,
 # within the 10 ms in which a kept plan does not compare table sizes (unless
@@ -98,6 +99,10 @@ SELECT count(*) FROM megaforce.claim_runs('w2', 2);
 SELECT count(*) FROM megaforce.claim_runs('w3', 2);
 \echo ==> batch of 150
 SELECT count(*) FROM megaforce.claim_runs('w4', 150);
+SET plan_cache_mode = force_custom_plan;
+\echo ==> claim with custom plans forced
+SELECT count(*) FROM megaforce.claim_runs('w10', 2);
+RESET plan_cache_mode;
 \echo ==> claim that waited for a DDL of another session
 SELECT count(*) FROM megaforce.claim_runs('w5', 2);
 BEGIN;
@@ -167,14 +172,14 @@ check_step() {
   if ((walks || scans)); then sed -n '/Query Text/,$p' <<<"$plans" | head -40 | sed 's/^/#   /'; fi
 }
 for step in "first claim" "second claim" "claim after an invalidation" "batch of 150" \
-  "claim that waited for a DDL of another session" \
+  "claim with custom plans forced" "claim that waited for a DDL of another session" \
   "claim planned while an index is too new for the oldest transaction" "claim once the oldest transaction is gone"; do
   check_step "$log" "$step"
 done
 for step in "claim as one role" "claim as another role" "claim as the first role again"; do
   check_step "$log_roles" "$step"
 done
-is "$(q -c "SELECT count(*) FROM megaforce.runs WHERE status = 'running'")" 170 "every claim claimed its runs"
+is "$(q -c "SELECT count(*) FROM megaforce.runs WHERE status = 'running'")" 172 "every claim claimed its runs"
 # Without megaforce's settings the same caller's claim would be planned otherwise.
 plan=$(q -c "SET enable_indexscan = off" -c "EXPLAIN SELECT r.id FROM megaforce.runs r WHERE r.status = 'queued'
   ORDER BY r.priority DESC, r.run_after, r.queued_at, r.id LIMIT 2 FOR UPDATE SKIP LOCKED")
