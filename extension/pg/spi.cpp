@@ -5,6 +5,7 @@ extern "C" {
 #include "access/relation.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
@@ -330,19 +331,24 @@ int column_number(TupleDesc desc, const char* name) {
   // The row triggers ask for a dozen columns by name on every row, always
   // with the same string literals: remember where each name was found last
   // (by the literal's address), and trust it only when that attribute of
-  // `desc` still has this name, which makes any descriptor safe to ask.
+  // `desc` still has this name. That is the column SPI_fnumber() finds when
+  // no other column of `desc` has the name, as in the row type of a table or
+  // of any named composite type; a query's result (RECORD) may have two
+  // columns of one name, where SPI_fnumber() gives the first, so it is
+  // always asked.
   struct Found {
     const char* name;
     int number;
   };
   static Found found[64];
   Found& slot = found[(reinterpret_cast<std::uintptr_t>(name) >> 3) % 64];
-  if (slot.name == name && slot.number > 0 && slot.number <= desc->natts) {
+  bool names_unique = desc->tdtypeid != RECORDOID;
+  if (names_unique && slot.name == name && slot.number > 0 && slot.number <= desc->natts) {
     Form_pg_attribute attribute = TupleDescAttr(desc, slot.number - 1);
     if (!attribute->attisdropped && std::strcmp(NameStr(attribute->attname), name) == 0) return slot.number;
   }
   int number = SPI_fnumber(desc, name);
-  if (number > 0) slot = {name, number};
+  if (names_unique && number > 0) slot = {name, number};
   if (number <= 0)
     throw Error(sqlstate::kInternalError, std::string("megaforce: no column \"") + name + "\"");
   return number;
