@@ -1,12 +1,13 @@
 // A fast cryptographic random stream for lease tokens and uuid_v7's random
 // bits, without PostgreSQL: ChaCha20 (libsodium) keyed from a 32-byte seed
-// the caller takes from the operating system, with fast key erasure: every
+// the caller takes from a strong source (pg/strong_random: pg_strong_random,
+// OpenSSL's generator), with fast key erasure: every
 // block of keystream first replaces the key, then hands out the rest, so
 // bytes already handed out cannot be recomputed from the state.
 //
 // Why: pg_strong_random() goes to OpenSSL for every call, about 3 us each
 // here; a claim needs one token per run, and that was 2 % of a claim and
-// complete cycle. A block of this stream serves 15 tokens for one ChaCha20
+// complete cycle. A block of this stream serves 30 tokens for one ChaCha20
 // call.
 #pragma once
 
