@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -66,6 +67,23 @@ TEST(RandomStream, DiffersBySeedAndStartsOverOnReseed) {
   EXPECT_NE(first, draw(b, 64));
   a.reseed(seed(1));
   EXPECT_EQ(draw(a, 64), first);
+}
+
+// Fast key erasure: the state keeps nothing from which bytes already handed
+// out could be read or computed again, neither the bytes nor a key that made
+// them (here the seed, the key of the first block).
+TEST(RandomStream, KeepsNothingItHandedOut) {
+  RandomStream stream;
+  stream.reseed(seed(5));
+  std::vector<std::vector<std::uint8_t>> tokens;
+  for (int i = 0; i < 40; ++i) tokens.push_back(draw(stream, 16));  // 30 tokens a block: two blocks
+  const auto* object = reinterpret_cast<const std::uint8_t*>(&stream);
+  std::vector<std::uint8_t> state(object, object + sizeof stream);
+  auto holds = [&](const auto& bytes) {
+    return std::search(state.begin(), state.end(), bytes.begin(), bytes.end()) != state.end();
+  };
+  for (const std::vector<std::uint8_t>& token : tokens) EXPECT_FALSE(holds(token));
+  EXPECT_FALSE(holds(seed(5)));
 }
 
 TEST(RandomStream, TokensDoNotRepeat) {
