@@ -52,7 +52,11 @@
 #                    complete (completeJobs): WITH results AS (UPDATE pgboss.job SET completed_on = now(),
 #                      state = 'completed', output = $3 WHERE name = $1 AND id IN (SELECT unnest($2::uuid[]))
 #                      AND state = 'active' RETURNING *) SELECT count(*) FROM results
-#                    enqueued with insert().
+#                    enqueued with insert(). Its claim index job_i5 (name, start_after)
+#                    INCLUDE (priority, created_on, id) WHERE state < 'active' cannot give
+#                    that order, so every fetch reads and sorts the whole backlog of the
+#                    queue: with PEER_JOBS = 60000 queued it fetches tens of times a second,
+#                    and it grows faster as the queue gets shallower.
 # Paired rounds: every round measures every system of a cell once, the order
 # rotating from round to round; printed are the mean jobs/s and the medians
 # of the per-round ratios (system / floor, megaforce / system). CPU-bound:

@@ -40,8 +40,21 @@ SQL
 #     holds) and indexes that column, so that the index cannot be used by
 #     transactions older than it (pg_index.indcheckxmin): a plan made while
 #     one of them runs is transient, made again when TransactionXmin moves.
-aside=$(mktemp)
-trap 'rm -f "$aside"' EXIT
+aside=$(mktemp) explain=$(mktemp)
+trap 'rm -f "$aside" "$explain"' EXIT
+# A claiming session's first lines: the plans of the statements run inside
+# functions printed as notices, and the caller's index scans off.
+cat >"$explain" <<'SQL'
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_level = notice;
+SET megaforce.notify = off;
+SET enable_indexscan = off;
+SQL
+explaining_session() {  # the statements on stdin, after $explain; prints what psql printed
+  PGOPTIONS="-c client_min_messages=notice" psql -X -q -At -v ON_ERROR_STOP=1 -d $db -f "$explain" -f - 2>&1
+}
 cat >"$aside" <<SH
 q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -d $db "\$@"; }
 case \$1 in
@@ -83,13 +96,7 @@ SH
 # Then claims while a new index is unusable for the oldest running
 # transaction (as after a CREATE INDEX in an upgrade) and after that
 # transaction has gone.
-log=$(PGOPTIONS="-c client_min_messages=notice" psql -X -q -At -v ON_ERROR_STOP=1 -d $db 2>&1 <<SQL
-LOAD 'auto_explain';
-SET auto_explain.log_min_duration = 0;
-SET auto_explain.log_nested_statements = on;
-SET auto_explain.log_level = notice;
-SET megaforce.notify = off;
-SET enable_indexscan = off;
+log=$(explaining_session <<SQL
 \echo ==> first claim
 SELECT count(*) FROM megaforce.claim_runs('w1', 2);
 \echo ==> second claim
@@ -137,13 +144,7 @@ GRANT EXECUTE ON FUNCTION megaforce.claim_runs(text, integer, interval) TO mf_sh
 ALTER TABLE megaforce.runs ENABLE ROW LEVEL SECURITY;
 CREATE POLICY every_run ON megaforce.runs USING (true);
 SQL
-log_roles=$(PGOPTIONS="-c client_min_messages=notice" psql -X -q -At -v ON_ERROR_STOP=1 -d $db 2>&1 <<SQL
-LOAD 'auto_explain';
-SET auto_explain.log_min_duration = 0;
-SET auto_explain.log_nested_statements = on;
-SET auto_explain.log_level = notice;
-SET megaforce.notify = off;
-SET enable_indexscan = off;
+log_roles=$(explaining_session <<SQL
 SET ROLE mf_shape_a;
 \echo ==> claim as one role
 SELECT count(*) FROM megaforce.claim_runs('w7', 2);
