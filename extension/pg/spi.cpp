@@ -190,13 +190,19 @@ struct Sizes {
   BlockNumber blocks[KeptPlan::kMaxTables];
 };
 
+// Reads the current sizes of the plan's tables into `sizes`, once per
+// execution (a later call keeps what the first read). Call inside pg_call.
+void read_sizes(SPIPlanPtr prepared_plan, Sizes& sizes) {
+  if (sizes.count < 0) sizes.count = current_sizes(prepared_plan, sizes.oids, sizes.blocks);
+}
+
 bool fitting_plan(KeptPlan& plan, Sizes& sizes) {
   prepared(plan);
   TimestampTz transaction_start = GetCurrentTransactionStartTimestamp();
   bool compare_sizes = transaction_start - plan.sizes_checked_at >= kSizeCheckIntervalUsec ||
                        ++plan.executions_unchecked >= kSizeCheckExecutions;
   // Every lock first (reading a size locks the table too), then the decision.
-  if (compare_sizes) sizes.count = current_sizes(plan.plan, sizes.oids, sizes.blocks);
+  if (compare_sizes) read_sizes(plan.plan, sizes);
   lock_generic_plan(plan.plan);
   // Invalidations that arrived although every lock was held already (an
   // ANALYZE): the plan cache would see them only at a later lock.
@@ -208,7 +214,7 @@ bool fitting_plan(KeptPlan& plan, Sizes& sizes) {
   // generic plan it keeps.
   if (!generic_plan_is_current(plan.plan) || plan.planned_generation != plan_generation(plan.plan) ||
       (plan_cache_mode == PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN && plan.nargs > 0)) {
-    if (sizes.count < 0) sizes.count = current_sizes(plan.plan, sizes.oids, sizes.blocks);
+    read_sizes(plan.plan, sizes);
     return true;
   }
   if (!compare_sizes) return false;
@@ -239,7 +245,7 @@ void note_planned_sizes(KeptPlan& plan, Sizes& sizes, bool shaped) {
     invalidate_generic_plan(plan.plan);
     return;
   }
-  if (sizes.count < 0) sizes.count = current_sizes(plan.plan, sizes.oids, sizes.blocks);
+  read_sizes(plan.plan, sizes);
   plan.planned_generation = generation;
   plan.sizes_checked_at = GetCurrentTransactionStartTimestamp();
   plan.executions_unchecked = 0;
