@@ -5,7 +5,6 @@
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
-#include "port.h"
 #include "utils/timestamp.h"
 }
 
