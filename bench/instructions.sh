@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Instructions per queue cycle, counted by callgrind: megaforce against plain
+# SQL doing the same writes on a runs-shaped table and against the raw
+# FOR UPDATE SKIP LOCKED floor (bench/lib-queue.sh defines both).
+#
+# Throughput ratios on a small, shared machine move by ±10 % from round to
+# round; an instruction count does not move at all between runs of the same
+# build, so it shows a 1 % change in the server's work per cycle that jobs/s
+# cannot. It counts work, not time: it leaves out cache misses, lock waits,
+# the network and the kernel, which the jobs/s benches (queue.sh, batch.sh)
+# measure.
+#
+# How: a private cluster (its own directory and socket; the server named by
+# PGHOST is not used) gets the queue database of queue.sh and one PL/pgSQL
+# procedure per side that runs N cycles, each step in its own transaction
+# (COMMIT between claim and complete, as a worker does). The cluster stops;
+# for each side a copy of its data directory is started as a single-user
+# backend under callgrind, which counts only inside CALL; 50 cycles of
+# warm-up are counted with the N. Sides:
+#   megaforce  claim_runs('w', 1), then complete_run(id, token, result)
+#   shape      the same writes as plain SQL on runs_shape (a copy of runs
+#              with its indexes, CHECKs and defaults, no triggers, no
+#              foreign keys)
+#   floor      the floor's claim, then its completion
+#   heartbeat  megaforce: heartbeat_run on one claimed run, N times
+# megaforce.notify is off, as in the jobs/s comparisons.
+#
+# Needs valgrind (scripts/dev bench installs it). Run: scripts/dev bench, or
+#   MF_PG_BINDIR=/usr/lib/postgresql/15/bin bash bench/instructions.sh
+# with megaforce installed in that server. INSTRUCTION_CYCLES (default 1000).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+cycles=${INSTRUCTION_CYCLES:-1000}
+warmup=50
+
+work=$(mktemp -d /tmp/mf-instructions.XXXXXX)
+chmod 755 "$work"
+mkdir "$work/out"  # callgrind's output, written by the backend's user
+[[ $EUID -eq 0 ]] && chown postgres: "$work/out"
+export MF_TEST_PORT=5432  # socket only, in $work: collides with nothing
+# shellcheck source=../tests/lib/cluster.sh
+source "$here/../tests/lib/cluster.sh"
+trap 'mf_cluster_stop "$work/cluster" 2>/dev/null; rm -rf "$work"' EXIT
+mf_cluster_create "$work/cluster"
+mf_cluster_start "$work/cluster" "autovacuum = off"
+(
+  mf_cluster_env "$work/cluster"
+  export BENCH_DB=mf_instructions
+  source "$here/lib.sh"
+  source "$here/lib-queue.sh"
+  queue_database 20000 >/dev/null
+  queue_refill 15000 >/dev/null
+  bench_psql <<'SQL'
+CREATE PROCEDURE cycles_megaforce(n int) LANGUAGE plpgsql AS $$
+DECLARE ids uuid[]; tokens uuid[];
+BEGIN
+  FOR i IN 1..n LOOP
+    SELECT array_agg(id), array_agg(lease_token) INTO ids, tokens FROM megaforce.claim_runs('w', 1);
+    COMMIT;
+    PERFORM megaforce.complete_run(ids[1], tokens[1], '{"ok": true}');
+    COMMIT;
+  END LOOP;
+END $$;
+CREATE PROCEDURE cycles_shape(n int) LANGUAGE plpgsql AS $$
+DECLARE ids uuid[]; tokens uuid[];
+BEGIN
+  FOR i IN 1..n LOOP
+    WITH c AS (SELECT r.id FROM runs_shape r WHERE r.status = 'queued' AND r.run_after <= now()
+                 AND NOT EXISTS (SELECT 1 FROM runs_shape b WHERE b.input_source_id = r.input_source_id
+                                 AND b.status = 'running' OFFSET 0)
+               ORDER BY r.priority DESC, r.run_after, r.queued_at, r.id LIMIT 1 FOR UPDATE OF r SKIP LOCKED),
+         u AS (UPDATE runs_shape r SET status = 'running', claimed_by = 'w', attempt = r.attempt + 1,
+                 lease_token = gen_random_uuid(), started_at = now(), updated_at = now(),
+                 lease_expires_at = now() + interval '5 minutes' FROM c WHERE r.id = c.id RETURNING r.*)
+    SELECT array_agg(id), array_agg(lease_token) INTO ids, tokens FROM u;
+    COMMIT;
+    UPDATE runs_shape SET status = 'succeeded', result = '{"ok": true}', finished_at = now(), updated_at = now(),
+      lease_expires_at = NULL WHERE id = ids[1] AND lease_token = tokens[1] AND texteq(status, 'running');
+    COMMIT;
+  END LOOP;
+END $$;
+CREATE PROCEDURE cycles_floor(n int) LANGUAGE plpgsql AS $$
+DECLARE ids bigint[];
+BEGIN
+  FOR i IN 1..n LOOP
+    WITH c AS (SELECT id FROM floor_jobs WHERE status = 'queued' AND run_after <= now()
+               ORDER BY priority DESC, run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+         u AS (UPDATE floor_jobs j SET status = 'running', claimed_by = 'w', attempt = attempt + 1,
+                 lease_expires_at = now() + interval '5 minutes' FROM c WHERE j.id = c.id RETURNING j.id)
+    SELECT array_agg(id) INTO ids FROM u;
+    COMMIT;
+    UPDATE floor_jobs SET status = 'succeeded', finished_at = now(), result = '{"ok": true}'
+      WHERE id = ids[1] AND status = 'running';
+    COMMIT;
+  END LOOP;
+END $$;
+CREATE PROCEDURE cycles_heartbeat(n int) LANGUAGE plpgsql AS $$
+DECLARE r megaforce.runs;
+BEGIN
+  SELECT * INTO r FROM megaforce.claim_runs('heartbeat', 1);
+  COMMIT;
+  FOR i IN 1..n LOOP
+    PERFORM megaforce.heartbeat_run(r.id, r.lease_token);
+    COMMIT;
+  END LOOP;
+END $$;
+SQL
+  bench_psql -c "VACUUM ANALYZE"
+)
+mf_cluster_stop "$work/cluster"
+
+# per_cycle SIDE: instructions per cycle of cycles_SIDE, on a fresh copy of
+# the stopped cluster (every side starts from the same queue).
+per_cycle() {
+  local copy=$work/copy
+  rm -rf "$copy"
+  cp -a "$work/cluster/data" "$copy"
+  printf 'SET megaforce.notify = off\nCALL cycles_%s(%d)\nCALL cycles_%s(%d)\n' "$1" "$warmup" "$1" "$cycles" |
+    mf_as_owner valgrind --tool=callgrind --callgrind-out-file="$work/out/callgrind.$1" \
+      --collect-atstart=no --toggle-collect=ExecuteCallStmt \
+      "$MF_PG_BINDIR/postgres" --single -D "$copy" -c autovacuum=off mf_instructions \
+      >"$work/out/backend.$1.log" 2>"$work/out/valgrind.$1.log" ||
+    { tail -20 "$work/out/valgrind.$1.log" >&2; return 1; }
+  callgrind_annotate "$work/out/callgrind.$1" 2>/dev/null |
+    awk -v n=$((cycles + warmup)) '/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%d", $1 / n }'
+}
+
+mf=$(per_cycle megaforce)
+shape=$(per_cycle shape)
+floor=$(per_cycle floor)
+heartbeat=$(per_cycle heartbeat)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo
+echo "instructions per cycle (callgrind, one single-user backend, $((cycles + warmup)) cycles; ratio = baseline / megaforce)"
+printf '%-34s %12s %12s %7s\n' cycle baseline megaforce ratio
+printf '%-34s %12s %12s %7s\n' "claim + complete vs runs-shaped SQL" "$shape" "$mf" "$(ratio "$shape" "$mf")"
+printf '%-34s %12s %12s %7s\n' "claim + complete vs floor" "$floor" "$mf" "$(ratio "$floor" "$mf")"
+printf '%-34s %12s %12s %7s\n' "runs-shaped SQL vs floor" "$floor" "$shape" "$(ratio "$floor" "$shape")"
+printf '%-34s %12s %12s %7s\n' "heartbeat_run" "" "$heartbeat" ""
