@@ -23,6 +23,9 @@
 #              foreign keys)
 #   floor      the floor's claim, then its completion
 #   heartbeat  megaforce: heartbeat_run on one claimed run, N times
+#   batch      claim_runs('w', 10), then one complete_runs of the 10,
+#              against the floor claiming 10 and completing them in one
+#              UPDATE; N/10 cycles, counted per run
 # megaforce.notify is off, as in the jobs/s comparisons.
 #
 # Needs valgrind (scripts/dev bench installs it). Run: scripts/dev bench, or
@@ -95,6 +98,32 @@ BEGIN
     COMMIT;
   END LOOP;
 END $$;
+CREATE PROCEDURE cycles_megaforce_batch(n int) LANGUAGE plpgsql AS $$
+DECLARE ids uuid[]; tokens uuid[];
+BEGIN
+  FOR i IN 1..n LOOP
+    SELECT array_agg(id), array_agg(lease_token) INTO ids, tokens FROM megaforce.claim_runs('w', 10);
+    COMMIT;
+    PERFORM count(*) FROM megaforce.complete_runs(ids, tokens,
+      array_fill('{"ok": true}'::jsonb, ARRAY[cardinality(ids)]));
+    COMMIT;
+  END LOOP;
+END $$;
+CREATE PROCEDURE cycles_floor_batch(n int) LANGUAGE plpgsql AS $$
+DECLARE ids bigint[];
+BEGIN
+  FOR i IN 1..n LOOP
+    WITH c AS (SELECT id FROM floor_jobs WHERE status = 'queued' AND run_after <= now()
+               ORDER BY priority DESC, run_after, id LIMIT 10 FOR UPDATE SKIP LOCKED),
+         u AS (UPDATE floor_jobs j SET status = 'running', claimed_by = 'w', attempt = attempt + 1,
+                 lease_expires_at = now() + interval '5 minutes' FROM c WHERE j.id = c.id RETURNING j.id)
+    SELECT array_agg(id) INTO ids FROM u;
+    COMMIT;
+    UPDATE floor_jobs SET status = 'succeeded', finished_at = now(), result = '{"ok": true}'
+      WHERE id = ANY (ids) AND status = 'running';
+    COMMIT;
+  END LOOP;
+END $$;
 CREATE PROCEDURE cycles_heartbeat(n int) LANGUAGE plpgsql AS $$
 DECLARE r megaforce.runs;
 BEGIN
@@ -130,6 +159,9 @@ mf=$(per_cycle megaforce)
 shape=$(per_cycle shape)
 floor=$(per_cycle floor)
 heartbeat=$(per_cycle heartbeat)
+# A batch cycle claims and completes 10 runs: its count is per run.
+mf_batch=$(( $(cycles=$((cycles / 10)) per_cycle megaforce_batch) / 10 ))
+floor_batch=$(( $(cycles=$((cycles / 10)) per_cycle floor_batch) / 10 ))
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo
 echo "instructions per cycle (callgrind, one single-user backend, $((cycles + warmup)) cycles; ratio = baseline / megaforce)"
@@ -137,4 +169,5 @@ printf '%-34s %12s %12s %7s\n' cycle baseline megaforce ratio
 printf '%-34s %12s %12s %7s\n' "claim + complete vs runs-shaped SQL" "$shape" "$mf" "$(ratio "$shape" "$mf")"
 printf '%-34s %12s %12s %7s\n' "claim + complete vs floor" "$floor" "$mf" "$(ratio "$floor" "$mf")"
 printf '%-34s %12s %12s %7s\n' "runs-shaped SQL vs floor" "$floor" "$shape" "$(ratio "$floor" "$shape")"
+printf '%-34s %12s %12s %7s\n' "claim 10 + complete_runs, per run" "$floor_batch" "$mf_batch" "$(ratio "$floor_batch" "$mf_batch")"
 printf '%-34s %12s %12s %7s\n' "heartbeat_run" "" "$heartbeat" ""
