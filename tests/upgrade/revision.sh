@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `scripts/dev revision VERSION "message"` starts a version (SPEC §8): both
-# scripts with headers, default_version bumped, a failing test stub; the
+# scripts with headers, default_version and META.json bumped, a failing test stub; the
 # result passes the version checks and the lint. Runs on a copy of the tree.
 set -uo pipefail
 source "$(dirname "$0")/../lib/tap.sh"
@@ -8,7 +8,7 @@ source "$(dirname "$0")/../lib/upgrade.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/tree/tests"
-cp -r "$repo_root"/{sql,migrations,extension,scripts} "$work/tree/"
+cp -r "$repo_root"/{sql,migrations,extension,scripts,META.json} "$work/tree/"
 cp -r "$repo_root"/tests/{sql,lib} "$work/tree/tests/"
 head=$(head_version)
 next=$(awk -F. '{print $1 "." $2 + 1}' <<<"$head")
@@ -27,6 +27,7 @@ ok $? "both scripts append to migration_log"
 is "$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$work/tree/extension/megaforce.control")" "$next" \
   "default_version is bumped to $next"
 grep -q "SELECT fail(" "$stub"; ok $? "the test stub fails until it is written"
+is "$(grep -c "\"version\": \"$next.0\"" "$work/tree/META.json")" 2 "META.json gives $next.0 as the version and as megaforce's"
 check "the new tree passes the version checks" "$work/tree/tests/lib/check_released.sh" "$work/tree"
 check "the new scripts pass the lint" "$work/tree/tests/lib/lint_scripts.pl" "$work/tree"
 "$dev" revision "$next" "again" >/dev/null 2>&1
