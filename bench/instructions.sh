@@ -15,8 +15,12 @@
 # procedure per side that runs N cycles, each step in its own transaction
 # (COMMIT between claim and complete, as a worker does). The cluster stops;
 # for each side a copy of its data directory is started as a single-user
-# backend under callgrind, which counts only inside CALL; 50 cycles of
-# warm-up are counted with the N. Sides:
+# backend under callgrind, which counts only inside CALL: a first CALL of 50
+# cycles warms the backend up (loads the library, the caches, the kept
+# plans) and is left out; the second CALL's N cycles are counted (callgrind
+# writes one part per CALL). The backend's log is checked for errors (a
+# single-user backend goes on after a failed statement and exits 0), and
+# each side's table for the runs it should have finished. Sides:
 #   megaforce  claim_runs('w', 1), then complete_run(id, token, result)
 #   shape      the same writes as plain SQL on runs_shape (a copy of runs
 #              with its indexes, CHECKs and defaults, no triggers, no
@@ -139,32 +143,43 @@ SQL
 )
 mf_cluster_stop "$work/cluster"
 
-# per_cycle SIDE: instructions per cycle of cycles_SIDE, on a fresh copy of
-# the stopped cluster (every side starts from the same queue).
+# per_cycle SIDE CHECK: instructions per cycle of cycles_SIDE, on a fresh
+# copy of the stopped cluster (every side starts from the same queue). CHECK
+# is a query returning true when the warm-up and the counted cycles did
+# their work; it runs after the CALLs, outside the count.
 per_cycle() {
-  local copy=$work/copy
-  rm -rf "$copy"
+  local copy=$work/copy out=$work/out/callgrind.$1
+  rm -rf "$copy" "$out" "$out".*
   cp -a "$work/cluster/data" "$copy"
   printf 'SET megaforce.notify = off\nCALL cycles_%s(%d)\nCALL cycles_%s(%d)\n' "$1" "$warmup" "$1" "$cycles" |
-    mf_as_owner valgrind --tool=callgrind --callgrind-out-file="$work/out/callgrind.$1" \
-      --collect-atstart=no --toggle-collect=ExecuteCallStmt \
+    sed '$a DO $$ BEGIN IF NOT ('"$2"') THEN RAISE EXCEPTION '"'"'instructions.sh: the cycles of % did not do their work'"'"', '"'$1'"'; END IF; END $$' |
+    mf_as_owner valgrind --tool=callgrind --callgrind-out-file="$out" \
+      --collect-atstart=no --toggle-collect=ExecuteCallStmt --dump-after=ExecuteCallStmt \
       "$MF_PG_BINDIR/postgres" --single -D "$copy" -c autovacuum=off mf_instructions \
       >"$work/out/backend.$1.log" 2>"$work/out/valgrind.$1.log" ||
     { tail -20 "$work/out/valgrind.$1.log" >&2; return 1; }
-  callgrind_annotate "$work/out/callgrind.$1" 2>/dev/null |
-    awk -v n=$((cycles + warmup)) '/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%d", $1 / n }'
+  if grep -E '(ERROR|FATAL|PANIC):' "$work/out/valgrind.$1.log" >&2; then return 1; fi
+  [[ -s $out.2 ]] || { echo "instructions.sh: no callgrind part for the counted CALL of $1" >&2; return 1; }
+  callgrind_annotate "$out.2" 2>/dev/null |
+    awk -v n="$cycles" '/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%d", $1 / n; found = 1 } END { exit !found }'
 }
 
-mf=$(per_cycle megaforce)
-shape=$(per_cycle shape)
-floor=$(per_cycle floor)
-heartbeat=$(per_cycle heartbeat)
+# What each side leaves behind: every claimed run finished (the floor: every
+# claimed job), or one running run per heartbeat CALL.
+done_runs() { echo "(SELECT count(*) FROM $1 WHERE status = 'succeeded') = $2"; }
+all=$((warmup + cycles))
+mf=$(per_cycle megaforce "$(done_runs megaforce.runs $all)")
+shape=$(per_cycle shape "$(done_runs runs_shape $all)")
+floor=$(per_cycle floor "$(done_runs floor_jobs $all)")
+heartbeat=$(per_cycle heartbeat "(SELECT count(*) FROM megaforce.runs WHERE status = 'running' AND claimed_by = 'heartbeat') = 2")
 # A batch cycle claims and completes 10 runs: its count is per run.
-mf_batch=$(( $(cycles=$((cycles / 10)) per_cycle megaforce_batch) / 10 ))
-floor_batch=$(( $(cycles=$((cycles / 10)) per_cycle floor_batch) / 10 ))
+batch_cycles=$((cycles / 10))
+mf_batch=$(cycles=$batch_cycles per_cycle megaforce_batch "$(done_runs megaforce.runs $((10 * (warmup + batch_cycles))))")
+floor_batch=$(cycles=$batch_cycles per_cycle floor_batch "$(done_runs floor_jobs $((10 * (warmup + batch_cycles))))")
+mf_batch=$((mf_batch / 10)) floor_batch=$((floor_batch / 10))
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo
-echo "instructions per cycle (callgrind, one single-user backend, $((cycles + warmup)) cycles; ratio = baseline / megaforce)"
+echo "instructions per cycle (callgrind, one single-user backend, $cycles cycles after $warmup of warm-up; batch: $batch_cycles; ratio = baseline / megaforce)"
 printf '%-34s %12s %12s %7s\n' cycle baseline megaforce ratio
 printf '%-34s %12s %12s %7s\n' "claim + complete vs runs-shaped SQL" "$shape" "$mf" "$(ratio "$shape" "$mf")"
 printf '%-34s %12s %12s %7s\n' "claim + complete vs floor" "$floor" "$mf" "$(ratio "$floor" "$mf")"
