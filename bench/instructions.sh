@@ -59,13 +59,20 @@ mf_cluster_start "$work/cluster" "autovacuum = off"
   queue_database 20000 >/dev/null
   queue_refill 15000 >/dev/null
   bench_psql <<'SQL'
-CREATE PROCEDURE cycles_megaforce(n int) LANGUAGE plpgsql AS $$
+-- Each side's cycle claims `batch` runs (1 or 10), then completes them: one
+-- by one statement for a batch of 1, all in one statement for a batch of 10.
+CREATE PROCEDURE cycles_megaforce(n int, batch int DEFAULT 1) LANGUAGE plpgsql AS $$
 DECLARE ids uuid[]; tokens uuid[];
 BEGIN
   FOR i IN 1..n LOOP
-    SELECT array_agg(id), array_agg(lease_token) INTO ids, tokens FROM megaforce.claim_runs('w', 1);
+    SELECT array_agg(id), array_agg(lease_token) INTO ids, tokens FROM megaforce.claim_runs('w', batch);
     COMMIT;
-    PERFORM megaforce.complete_run(ids[1], tokens[1], '{"ok": true}');
+    IF batch = 1 THEN
+      PERFORM megaforce.complete_run(ids[1], tokens[1], '{"ok": true}');
+    ELSE
+      PERFORM count(*) FROM megaforce.complete_runs(ids, tokens,
+        array_fill('{"ok": true}'::jsonb, ARRAY[cardinality(ids)]));
+    END IF;
     COMMIT;
   END LOOP;
 END $$;
@@ -87,6 +94,9 @@ BEGIN
     COMMIT;
   END LOOP;
 END $$;
+-- The floor's claim takes its batch size as a literal, as megaforce's kept
+-- claim plans do: with LIMIT from a variable, PL/pgSQL's generic plan for
+-- it more than doubled the floor's count.
 CREATE PROCEDURE cycles_floor(n int) LANGUAGE plpgsql AS $$
 DECLARE ids bigint[];
 BEGIN
@@ -99,17 +109,6 @@ BEGIN
     COMMIT;
     UPDATE floor_jobs SET status = 'succeeded', finished_at = now(), result = '{"ok": true}'
       WHERE id = ids[1] AND status = 'running';
-    COMMIT;
-  END LOOP;
-END $$;
-CREATE PROCEDURE cycles_megaforce_batch(n int) LANGUAGE plpgsql AS $$
-DECLARE ids uuid[]; tokens uuid[];
-BEGIN
-  FOR i IN 1..n LOOP
-    SELECT array_agg(id), array_agg(lease_token) INTO ids, tokens FROM megaforce.claim_runs('w', 10);
-    COMMIT;
-    PERFORM count(*) FROM megaforce.complete_runs(ids, tokens,
-      array_fill('{"ok": true}'::jsonb, ARRAY[cardinality(ids)]));
     COMMIT;
   END LOOP;
 END $$;
@@ -143,23 +142,27 @@ SQL
 )
 mf_cluster_stop "$work/cluster"
 
-# per_cycle SIDE CHECK: instructions per cycle of cycles_SIDE, on a fresh
-# copy of the stopped cluster (every side starts from the same queue). CHECK
-# is a query returning true when the warm-up and the counted cycles did
-# their work; it runs after the CALLs, outside the count.
+# per_cycle SIDE CHECK [BATCH]: instructions per cycle of cycles_SIDE (called
+# with BATCH runs a cycle when given), on a fresh copy of the stopped cluster
+# (every side starts from the same queue). CHECK is a query returning true
+# when the warm-up and the counted cycles did their work; it runs after the
+# CALLs, outside the count.
 per_cycle() {
-  local copy=$work/copy out=$work/out/callgrind.$1
+  local name=$1 batch_arg=
+  if [[ -n ${3:-} ]]; then name=$1_batch$3 batch_arg=", $3"; fi
+  local copy=$work/copy out=$work/out/callgrind.$name
   rm -rf "$copy" "$out" "$out".*
   cp -a "$work/cluster/data" "$copy"
-  printf 'SET megaforce.notify = off\nCALL cycles_%s(%d)\nCALL cycles_%s(%d)\n' "$1" "$warmup" "$1" "$cycles" |
-    sed '$a DO $$ BEGIN IF NOT ('"$2"') THEN RAISE EXCEPTION '"'"'instructions.sh: the cycles of % did not do their work'"'"', '"'$1'"'; END IF; END $$' |
+  printf 'SET megaforce.notify = off\nCALL cycles_%s(%d%s)\nCALL cycles_%s(%d%s)\n' \
+    "$1" "$warmup" "$batch_arg" "$1" "$cycles" "$batch_arg" |
+    sed '$a DO $$ BEGIN IF NOT ('"$2"') THEN RAISE EXCEPTION '"'"'instructions.sh: the cycles of % did not do their work'"'"', '"'$name'"'; END IF; END $$' |
     mf_as_owner valgrind --tool=callgrind --callgrind-out-file="$out" \
       --collect-atstart=no --toggle-collect=ExecuteCallStmt --dump-after=ExecuteCallStmt \
       "$MF_PG_BINDIR/postgres" --single -D "$copy" -c autovacuum=off mf_instructions \
-      >"$work/out/backend.$1.log" 2>"$work/out/valgrind.$1.log" ||
-    { tail -20 "$work/out/valgrind.$1.log" >&2; return 1; }
-  if grep -E '(ERROR|FATAL|PANIC):' "$work/out/valgrind.$1.log" >&2; then return 1; fi
-  [[ -s $out.2 ]] || { echo "instructions.sh: no callgrind part for the counted CALL of $1" >&2; return 1; }
+      >"$work/out/backend.$name.log" 2>"$work/out/valgrind.$name.log" ||
+    { tail -20 "$work/out/valgrind.$name.log" >&2; return 1; }
+  if grep -E '(ERROR|FATAL|PANIC):' "$work/out/valgrind.$name.log" >&2; then return 1; fi
+  [[ -s $out.2 ]] || { echo "instructions.sh: no callgrind part for the counted CALL of $name" >&2; return 1; }
   callgrind_annotate "$out.2" 2>/dev/null |
     awk -v n="$cycles" '/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%d", $1 / n; found = 1 } END { exit !found }'
 }
@@ -174,7 +177,7 @@ floor=$(per_cycle floor "$(done_runs floor_jobs $all)")
 heartbeat=$(per_cycle heartbeat "(SELECT count(*) FROM megaforce.runs WHERE status = 'running' AND claimed_by = 'heartbeat') = 2")
 # A batch cycle claims and completes 10 runs: its count is per run.
 batch_cycles=$((cycles / 10))
-mf_batch=$(cycles=$batch_cycles per_cycle megaforce_batch "$(done_runs megaforce.runs $((10 * (warmup + batch_cycles))))")
+mf_batch=$(cycles=$batch_cycles per_cycle megaforce "$(done_runs megaforce.runs $((10 * (warmup + batch_cycles))))" 10)
 floor_batch=$(cycles=$batch_cycles per_cycle floor_batch "$(done_runs floor_jobs $((10 * (warmup + batch_cycles))))")
 mf_batch=$((mf_batch / 10)) floor_batch=$((floor_batch / 10))
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
