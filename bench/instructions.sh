@@ -51,6 +51,23 @@ source "$here/../tests/lib/cluster.sh"
 trap 'mf_cluster_stop "$work/cluster" 2>/dev/null; rm -rf "$work"' EXIT
 mf_cluster_create "$work/cluster"
 mf_cluster_start "$work/cluster" "autovacuum = off"
+# floor_procedure NAME BATCH PREDICATE: cycles_NAME(n), n floor cycles that
+# claim BATCH jobs, then complete the jobs PREDICATE picks in one statement.
+floor_procedure() {
+  cat <<SQL
+CREATE PROCEDURE cycles_$1(n int) LANGUAGE plpgsql AS \$\$
+DECLARE ids bigint[];
+BEGIN
+  FOR i IN 1..n LOOP
+$(floor_claim_cte "$2" "'w'")
+    SELECT array_agg(id) INTO ids FROM u;
+    COMMIT;
+$(floor_complete_sql "$3");
+    COMMIT;
+  END LOOP;
+END \$\$;
+SQL
+}
 (
   mf_cluster_env "$work/cluster"
   export BENCH_DB=mf_instructions
@@ -76,57 +93,6 @@ BEGIN
     COMMIT;
   END LOOP;
 END $$;
-CREATE PROCEDURE cycles_shape(n int) LANGUAGE plpgsql AS $$
-DECLARE ids uuid[]; tokens uuid[];
-BEGIN
-  FOR i IN 1..n LOOP
-    WITH c AS (SELECT r.id FROM runs_shape r WHERE r.status = 'queued' AND r.run_after <= now()
-                 AND NOT EXISTS (SELECT 1 FROM runs_shape b WHERE b.input_source_id = r.input_source_id
-                                 AND b.status = 'running' OFFSET 0)
-               ORDER BY r.priority DESC, r.run_after, r.queued_at, r.id LIMIT 1 FOR UPDATE OF r SKIP LOCKED),
-         u AS (UPDATE runs_shape r SET status = 'running', claimed_by = 'w', attempt = r.attempt + 1,
-                 lease_token = gen_random_uuid(), started_at = now(), updated_at = now(),
-                 lease_expires_at = now() + interval '5 minutes' FROM c WHERE r.id = c.id RETURNING r.*)
-    SELECT array_agg(id), array_agg(lease_token) INTO ids, tokens FROM u;
-    COMMIT;
-    UPDATE runs_shape SET status = 'succeeded', result = '{"ok": true}', finished_at = now(), updated_at = now(),
-      lease_expires_at = NULL WHERE id = ids[1] AND lease_token = tokens[1] AND texteq(status, 'running');
-    COMMIT;
-  END LOOP;
-END $$;
--- The floor's claim takes its batch size as a literal, as megaforce's kept
--- claim plans do: with LIMIT from a variable, PL/pgSQL's generic plan for
--- it more than doubled the floor's count.
-CREATE PROCEDURE cycles_floor(n int) LANGUAGE plpgsql AS $$
-DECLARE ids bigint[];
-BEGIN
-  FOR i IN 1..n LOOP
-    WITH c AS (SELECT id FROM floor_jobs WHERE status = 'queued' AND run_after <= now()
-               ORDER BY priority DESC, run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED),
-         u AS (UPDATE floor_jobs j SET status = 'running', claimed_by = 'w', attempt = attempt + 1,
-                 lease_expires_at = now() + interval '5 minutes' FROM c WHERE j.id = c.id RETURNING j.id)
-    SELECT array_agg(id) INTO ids FROM u;
-    COMMIT;
-    UPDATE floor_jobs SET status = 'succeeded', finished_at = now(), result = '{"ok": true}'
-      WHERE id = ids[1] AND status = 'running';
-    COMMIT;
-  END LOOP;
-END $$;
-CREATE PROCEDURE cycles_floor_batch(n int) LANGUAGE plpgsql AS $$
-DECLARE ids bigint[];
-BEGIN
-  FOR i IN 1..n LOOP
-    WITH c AS (SELECT id FROM floor_jobs WHERE status = 'queued' AND run_after <= now()
-               ORDER BY priority DESC, run_after, id LIMIT 10 FOR UPDATE SKIP LOCKED),
-         u AS (UPDATE floor_jobs j SET status = 'running', claimed_by = 'w', attempt = attempt + 1,
-                 lease_expires_at = now() + interval '5 minutes' FROM c WHERE j.id = c.id RETURNING j.id)
-    SELECT array_agg(id) INTO ids FROM u;
-    COMMIT;
-    UPDATE floor_jobs SET status = 'succeeded', finished_at = now(), result = '{"ok": true}'
-      WHERE id = ANY (ids) AND status = 'running';
-    COMMIT;
-  END LOOP;
-END $$;
 CREATE PROCEDURE cycles_heartbeat(n int) LANGUAGE plpgsql AS $$
 DECLARE r megaforce.runs;
 BEGIN
@@ -137,6 +103,25 @@ BEGIN
     COMMIT;
   END LOOP;
 END $$;
+SQL
+  # The shape and the floor run the statements of the jobs/s scripts
+  # (lib-queue.sh), the floor's batch size as a literal, as megaforce's kept
+  # claim plans have it: with LIMIT from a variable, PL/pgSQL's generic plan
+  # for the floor's claim more than doubled its count.
+  bench_psql <<SQL
+CREATE PROCEDURE cycles_shape(n int) LANGUAGE plpgsql AS \$\$
+DECLARE ids uuid[]; tokens uuid[];
+BEGIN
+  FOR i IN 1..n LOOP
+$(shape_claim_cte 1 "'w'")
+    SELECT array_agg(id), array_agg(lease_token) INTO ids, tokens FROM u;
+    COMMIT;
+$(shape_complete_sql "ids[1]" "tokens[1]");
+    COMMIT;
+  END LOOP;
+END \$\$;
+$(floor_procedure floor 1 "id = ids[1]")
+$(floor_procedure floor_batch 10 "id = ANY (ids)")
 SQL
   bench_psql -c "VACUUM ANALYZE"
 )

@@ -87,24 +87,43 @@ mf_batch_script() {
   echo "SELECT array_agg(id) AS ids, array_agg(lease_token) AS tokens FROM megaforce.claim_runs('w' || :client_id, $1) \\gset"
   echo "SELECT count(*) FROM megaforce.complete_runs(:ids::uuid[], :tokens::uuid[], array_fill('{\"ok\": true}'::jsonb, ARRAY[cardinality(:ids::uuid[])]));"
 }
-shape_script() {
+# The statements the jobs/s scripts and bench/instructions.sh share, so both
+# measure the same SQL. WORKER is an SQL expression for claimed_by.
+#   shape_claim_cte BATCH WORKER    claim_runs' writes on runs_shape: CTEs c and u (u RETURNING r.*)
+#   shape_complete_sql ID TOKEN     complete_run's writes on runs_shape, without a terminator
+#   floor_claim_cte BATCH WORKER    the floor's claim: CTEs c and u (u RETURNING j.id)
+#   floor_complete_sql PREDICATE    the floor's completion of the jobs PREDICATE picks, without a terminator
+shape_claim_cte() {
   echo "WITH c AS (SELECT r.id FROM runs_shape r WHERE r.status = 'queued' AND r.run_after <= now()"
   echo "             AND NOT EXISTS (SELECT 1 FROM runs_shape b WHERE b.input_source_id = r.input_source_id AND b.status = 'running' OFFSET 0)"
   echo "           ORDER BY r.priority DESC, r.run_after, r.queued_at, r.id LIMIT $1 FOR UPDATE OF r SKIP LOCKED),"
-  echo "     u AS (UPDATE runs_shape r SET status = 'running', claimed_by = 'w' || :client_id, attempt = r.attempt + 1,"
+  echo "     u AS (UPDATE runs_shape r SET status = 'running', claimed_by = $2, attempt = r.attempt + 1,"
   echo "                  lease_token = gen_random_uuid(), started_at = now(), updated_at = now(),"
   echo "                  lease_expires_at = now() + interval '5 minutes' FROM c WHERE r.id = c.id RETURNING r.*)"
+}
+shape_complete_sql() {
+  echo "UPDATE runs_shape SET status = 'succeeded', result = '{\"ok\": true}', finished_at = now(), updated_at = now(),"
+  echo "  lease_expires_at = NULL WHERE id = $1 AND lease_token = $2 AND texteq(status, 'running')"
+}
+floor_claim_cte() {
+  echo "WITH c AS (SELECT id FROM floor_jobs WHERE status = 'queued' AND run_after <= now()"
+  echo "           ORDER BY priority DESC, run_after, id LIMIT $1 FOR UPDATE SKIP LOCKED),"
+  echo "     u AS (UPDATE floor_jobs j SET status = 'running', claimed_by = $2, attempt = attempt + 1,"
+  echo "                  lease_expires_at = now() + interval '5 minutes' FROM c WHERE j.id = c.id RETURNING j.id)"
+}
+floor_complete_sql() {
+  echo "UPDATE floor_jobs SET status = 'succeeded', finished_at = now(), result = '{\"ok\": true}'"
+  echo "  WHERE $1 AND status = 'running'"
+}
+shape_script() {
+  shape_claim_cte "$1" "'w' || :client_id"
   echo "SELECT array_agg(id) AS ids, array_agg(lease_token) AS tokens FROM u \\gset"
   for ((k = 1; k <= $1; k++)); do
-    echo "UPDATE runs_shape SET status = 'succeeded', result = '{\"ok\": true}', finished_at = now(), updated_at = now(),"
-    echo "  lease_expires_at = NULL WHERE id = (:ids::uuid[])[$k] AND lease_token = (:tokens::uuid[])[$k] AND texteq(status, 'running') RETURNING *;"
+    echo "$(shape_complete_sql "(:ids::uuid[])[$k]" "(:tokens::uuid[])[$k]") RETURNING *;"
   done
 }
 floor_claim_sql() {  # BATCH [extra select list]
-  echo "WITH c AS (SELECT id FROM floor_jobs WHERE status = 'queued' AND run_after <= now()"
-  echo "           ORDER BY priority DESC, run_after, id LIMIT $1 FOR UPDATE SKIP LOCKED),"
-  echo "     u AS (UPDATE floor_jobs j SET status = 'running', claimed_by = 'w' || :client_id, attempt = attempt + 1,"
-  echo "                  lease_expires_at = now() + interval '5 minutes' FROM c WHERE j.id = c.id RETURNING j.id)"
+  floor_claim_cte "$1" "'w' || :client_id"
   echo "SELECT array_agg(j.id) AS ids ${2:-} FROM u j \\gset"
 }
 floor_notify_sql() {  # $1 = id expression, $2 = from, $3 = to
@@ -125,8 +144,7 @@ floor_script() {
 }
 floor_batch_script() {
   floor_claim_sql "$1"
-  echo "UPDATE floor_jobs SET status = 'succeeded', finished_at = now(), result = '{\"ok\": true}'"
-  echo "  WHERE id = ANY (:ids::bigint[]) AND status = 'running';"
+  echo "$(floor_complete_sql "id = ANY (:ids::bigint[])");"
 }
 
 # finished_runs N SOURCES: fill megaforce.runs up to N finished runs (loaded
