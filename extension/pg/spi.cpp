@@ -179,11 +179,7 @@ void invalidate_generic_plan(SPIPlanPtr prepared_plan) {
   }
 }
 
-// The plan to execute now: `plan`'s kept plan, made again when a table it
-// reads changed size a lot since it was planned (sizes are compared as often
-// as the rule above says). Returns whether the execution will make the plan
-// (so it needs the planner settings of its shape); `sizes` then holds the
-// sizes it is made for (sizes.count < 0: not read). Call inside pg_call.
+// The sizes of a plan's tables, as one execution read them (count < 0: not read).
 struct Sizes {
   int count = -1;
   Oid oids[KeptPlan::kMaxTables];
@@ -196,6 +192,11 @@ void read_sizes(SPIPlanPtr prepared_plan, Sizes& sizes) {
   if (sizes.count < 0) sizes.count = current_sizes(prepared_plan, sizes.oids, sizes.blocks);
 }
 
+// The plan to execute now: `plan`'s kept plan, made again when a table it
+// reads changed size a lot since it was planned (sizes are compared as often
+// as the rule above says). Returns whether the execution will make the plan
+// (so it needs the planner settings of its shape); `sizes` then holds the
+// sizes it is made for (sizes.count < 0: not read). Call inside pg_call.
 bool fitting_plan(KeptPlan& plan, Sizes& sizes) {
   prepared(plan);
   TimestampTz transaction_start = GetCurrentTransactionStartTimestamp();
